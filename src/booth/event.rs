@@ -1,0 +1,160 @@
+//! What goes into the booth: every input of the world becomes one [`Event`] on one channel.
+
+use super::outcome::{AttendantDone, AttendantError, ScanDecided};
+use crate::domain::receipt::PaymentMethod;
+use std::fmt;
+use tokio::sync::oneshot;
+
+#[derive(Debug)]
+pub enum Event {
+    Scan(ScanRequest),
+    /// Something the lane's gate controller reported.
+    Gate {
+        lane: String,
+        signal: GateSignal,
+    },
+    /// A scanner, printer or gate link came or went.
+    DeviceStatus {
+        lane: String,
+        device: DeviceKind,
+        online: bool,
+        detail: String,
+    },
+    Attendant(AttendantRequest),
+    /// Stop after the events already queued.
+    Shutdown,
+}
+
+/// Where a code came from; shown on screen and in logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanSource {
+    /// A serial QR scanner at the lane.
+    Scanner,
+    /// A keyboard-wedge scanner typing into the console.
+    Wedge,
+    /// The attendant typed the code.
+    Manual,
+    /// `POST /find-device/`.
+    Api,
+    /// Simulated traffic.
+    Sim,
+}
+
+impl fmt::Display for ScanSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ScanSource::Scanner => "scanner",
+            ScanSource::Wedge => "wedge",
+            ScanSource::Manual => "manual",
+            ScanSource::Api => "api",
+            ScanSource::Sim => "sim",
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct ScanRequest {
+    pub lane: String,
+    /// The bytes as read; validated by the booth before anything else.
+    pub code: Vec<u8>,
+    pub source: ScanSource,
+    /// Answered once the decision is committed (API requests, the attendant's manual scan).
+    pub reply: Option<oneshot::Sender<ScanDecided>>,
+}
+
+/// What a gate controller reports (CONTRACTS §4, `EVT ...` lines and link state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateSignal {
+    Opened,
+    Closed,
+    Presence(bool),
+    /// A vehicle went fully through.
+    Passed,
+    /// Opened, nobody passed, closed again.
+    TimedOut,
+    Fault(String),
+    /// The link answers again (`true`) or has been silent too long (`false`).
+    Online(bool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    Scanner,
+    Gate,
+    Printer,
+}
+
+impl fmt::Display for DeviceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeviceKind::Scanner => "scanner",
+            DeviceKind::Gate => "gate",
+            DeviceKind::Printer => "printer",
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct AttendantRequest {
+    /// Who is at the console, for the audit log.
+    pub actor: String,
+    pub command: AttendantCommand,
+    pub reply: Option<oneshot::Sender<Result<AttendantDone, AttendantError>>>,
+}
+
+/// What the attendant can do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttendantCommand {
+    /// Print a walk-in ticket at an entrance and open its gate.
+    IssueTicket { lane: String },
+    /// Take the payment for the ticket waiting at an exit; opens the gate, prints the receipt.
+    RecordPayment { lane: String, method: PaymentMethod },
+    /// Forget the payment waiting at an exit (the driver backed out).
+    CancelPayment { lane: String },
+    /// Close a walk-in's stay at the lost-ticket fee at an exit. Without a ticket number the
+    /// booth issues a ticket for the record and closes it at once.
+    LostTicket {
+        lane: String,
+        ticket_no: Option<i64>,
+        method: PaymentMethod,
+    },
+    /// Move a barrier by hand; always audited with the reason.
+    Gate {
+        lane: String,
+        action: GateOverride,
+        reason: String,
+    },
+    /// Print a receipt again; the latest when `receipt_no` is `None`.
+    Reprint {
+        receipt_no: Option<i64>,
+        lane: Option<String>,
+    },
+    /// Print the shift report (since the previous one) and start a new shift.
+    ShiftReport { lane: Option<String> },
+}
+
+/// An attendant's gate override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateOverride {
+    /// Open for one vehicle, then close as usual.
+    Open,
+    /// Stay open until released.
+    Hold,
+    /// End a hold: close once the lane is clear.
+    Release,
+    /// Close now (the controller still never closes on a vehicle).
+    Close,
+}
+
+impl GateOverride {
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            GateOverride::Open => "gate_open",
+            GateOverride::Hold => "gate_hold",
+            GateOverride::Release => "gate_release",
+            GateOverride::Close => "gate_close",
+        }
+    }
+}

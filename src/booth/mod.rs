@@ -1,0 +1,280 @@
+//! The booth: the one owner of the rules and of the write connection (DESIGN.md).
+//!
+//! Every input becomes an [`Event`]; [`Booth::handle`] decides, commits, and only then returns
+//! the [`Effect`]s (open a gate, print) and publishes a new [`Snapshot`] and the [`Activity`] it
+//! caused. One decider means no race between lanes, the API and the attendant. [`runner`] runs a
+//! booth on its own thread (SQLite and fsync are blocking) behind a cloneable [`BoothClient`].
+
+mod activity;
+mod attendant;
+pub mod clock;
+mod cycle;
+mod effect;
+mod event;
+mod outcome;
+pub mod runner;
+mod scan;
+mod snapshot;
+
+pub use activity::{Activity, ActivityKind};
+pub use effect::{Effect, GateCommand, PrintJob, PrintKind};
+pub use event::{
+    AttendantCommand, AttendantRequest, DeviceKind, Event, GateOverride, GateSignal, ScanRequest,
+    ScanSource,
+};
+pub use outcome::{AttendantDone, AttendantError, ScanDecided, ScanOutcome};
+pub use runner::{BoothClient, BoothGone, BoothHandle};
+pub use snapshot::{GatePosition, GateView, LaneView, PaymentDue, RevenueView, Snapshot};
+
+use crate::config::{
+    BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
+};
+use crate::domain::receipt::PaymentMethod;
+use crate::store::{self, Store, StoreError, receipts, resource, sessions};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use clock::Clock;
+use tokio::sync::{broadcast, watch};
+
+/// How many activities a slow subscriber may fall behind before it skips ahead.
+const ACTIVITY_BACKLOG: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BoothError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "booth.res_guid {0:?} names no resource in tbl_dk_resource: run `clearpark init` or sync the resource"
+    )]
+    MissingResource(String),
+    #[error("no lanes are configured: add a [[lanes]] table to the config")]
+    NoLanes,
+}
+
+/// A lane's settings and live state.
+struct Lane {
+    config: LaneConfig,
+    view: LaneView,
+}
+
+impl Lane {
+    fn has_gate(&self) -> bool {
+        self.config.gate != GateEndpoint::None
+    }
+
+    fn has_printer(&self) -> bool {
+        self.config.printer != PrinterEndpoint::None
+    }
+}
+
+pub struct Booth {
+    /// The only read-write connection; decisions are serialised through it.
+    store: Store,
+    settings: BoothSettings,
+    clock: Box<dyn Clock>,
+    lanes: Vec<Lane>,
+    /// Sessions not closed, kept in memory so capacity checks cost no query.
+    occupied: u32,
+    /// Today's receipts, kept in memory and reloaded when the local day changes.
+    revenue: RevenueView,
+    last_receipt_no: Option<i64>,
+    refused_scans: u64,
+    snapshot_tx: watch::Sender<Snapshot>,
+    activity_tx: broadcast::Sender<Activity>,
+}
+
+impl Booth {
+    /// A booth over an open store. Checks that the priced resource exists.
+    pub fn new(store: Store, config: &Config, clock: Box<dyn Clock>) -> Result<Booth, BoothError> {
+        if config.lanes.is_empty() {
+            return Err(BoothError::NoLanes);
+        }
+        let res = resource::get_by_guid(store.conn(), &config.booth.res_guid)?
+            .ok_or_else(|| BoothError::MissingResource(config.booth.res_guid.clone()))?;
+        let occupied = u32::try_from(sessions::count_open(store.conn())?).unwrap_or(u32::MAX);
+        let last_receipt_no = receipts::get(store.conn(), None)?.map(|r| r.receipt_no);
+        let lanes = config
+            .lanes
+            .iter()
+            .map(|c| Lane {
+                view: LaneView {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    direction: c.direction,
+                    gate: GateView {
+                        online: (c.gate != GateEndpoint::None).then_some(false),
+                        ..GateView::default()
+                    },
+                    scanner_online: match c.scanner {
+                        ScannerEndpoint::None => None,
+                        // Typed into the console: there whenever the console is.
+                        ScannerEndpoint::Wedge | ScannerEndpoint::Sim => Some(true),
+                        ScannerEndpoint::Serial(_) => Some(false),
+                    },
+                    printer_online: (c.printer != PrinterEndpoint::None).then_some(true),
+                    pending: Vec::new(),
+                    awaiting_payment: None,
+                },
+                config: c.clone(),
+            })
+            .collect();
+        let (snapshot_tx, _) = watch::channel(Snapshot::default());
+        let (activity_tx, _) = broadcast::channel(ACTIVITY_BACKLOG);
+        let mut booth = Booth {
+            store,
+            settings: config.booth.clone(),
+            clock,
+            lanes,
+            occupied,
+            revenue: RevenueView {
+                currency: res.currency,
+                ..RevenueView::default()
+            },
+            last_receipt_no,
+            refused_scans: 0,
+            snapshot_tx,
+            activity_tx,
+        };
+        booth.roll_day()?;
+        booth.publish();
+        Ok(booth)
+    }
+
+    /// Decides one event: commits what it changes, then returns the effects to carry out.
+    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        if let Err(e) = self.roll_day() {
+            tracing::error!(error = %e, "cannot reload today's revenue");
+        }
+        let effects = match event {
+            Event::Scan(request) => self.scan(request),
+            Event::Gate { lane, signal } => self.gate_signal(&lane, signal),
+            Event::DeviceStatus {
+                lane,
+                device,
+                online,
+                detail,
+            } => {
+                self.device_status(&lane, device, online, detail);
+                Vec::new()
+            }
+            Event::Attendant(request) => self.attendant(request),
+            Event::Shutdown => Vec::new(),
+        };
+        self.publish();
+        effects
+    }
+
+    pub fn subscribe_snapshots(&self) -> watch::Receiver<Snapshot> {
+        self.snapshot_tx.subscribe()
+    }
+
+    pub fn subscribe_activity(&self) -> broadcast::Receiver<Activity> {
+        self.activity_tx.subscribe()
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_tx.borrow().clone()
+    }
+
+    /// The write connection, for tests and benchmarks that check rows.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &BoothSettings {
+        &self.settings
+    }
+
+    fn lane_index(&self, id: &str) -> Option<usize> {
+        self.lanes.iter().position(|l| l.config.id == id)
+    }
+
+    fn record(&mut self, lane: Option<&str>, kind: ActivityKind) {
+        let activity = Activity {
+            at: self.clock.now(),
+            lane: lane.map(str::to_owned),
+            kind,
+        };
+        if activity.is_alert() {
+            tracing::warn!(target: "clearpark::activity", "{activity}");
+        } else {
+            tracing::info!(target: "clearpark::activity", "{activity}");
+        }
+        // No subscriber is fine: the headless booth only logs.
+        let _ = self.activity_tx.send(activity);
+    }
+
+    fn publish(&self) {
+        let snapshot = Snapshot {
+            site_name: self.settings.name.clone(),
+            taken_at: Some(self.clock.now()),
+            lanes: self.lanes.iter().map(|l| l.view.clone()).collect(),
+            occupied: self.occupied,
+            capacity: self.settings.capacity,
+            revenue_today: self.revenue.clone(),
+            last_receipt_no: self.last_receipt_no,
+            refused_scans: self.refused_scans,
+        };
+        self.snapshot_tx.send_replace(snapshot);
+    }
+
+    fn device_status(&mut self, lane: &str, device: DeviceKind, online: bool, detail: String) {
+        let Some(i) = self.lane_index(lane) else {
+            tracing::warn!(lane, %device, "status from a device of an unknown lane");
+            return;
+        };
+        let view = &mut self.lanes[i].view;
+        let slot = match device {
+            DeviceKind::Scanner => &mut view.scanner_online,
+            DeviceKind::Printer => &mut view.printer_online,
+            DeviceKind::Gate => &mut view.gate.online,
+        };
+        if *slot == Some(online) {
+            return;
+        }
+        *slot = Some(online);
+        self.record(
+            Some(lane),
+            ActivityKind::Device {
+                device,
+                online,
+                detail,
+            },
+        );
+    }
+
+    /// The local calendar day of `at` as `[start, end)` in UTC.
+    fn local_day(&self, at: DateTime<Utc>) -> (NaiveDate, DateTime<Utc>, DateTime<Utc>) {
+        let tz = self.settings.timezone;
+        let day = at.with_timezone(&tz).date_naive();
+        let start_of = |d: NaiveDate| {
+            let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+            // A zone that skips midnight (DST at 00:00) starts the day at the first valid time.
+            tz.from_local_datetime(&midnight)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| midnight.and_utc())
+        };
+        (day, start_of(day), start_of(day.succ_opt().unwrap_or(day)))
+    }
+
+    /// Reloads today's revenue when the local day has changed since it was loaded.
+    fn roll_day(&mut self) -> store::Result<()> {
+        let (day, from, to) = self.local_day(self.clock.now());
+        if self.revenue.day == Some(day) {
+            return Ok(());
+        }
+        self.revenue.by_method = receipts::revenue_between(self.store.conn(), from, to)?;
+        self.revenue.day = Some(day);
+        Ok(())
+    }
+
+    fn count_receipt(
+        &mut self,
+        receipt_no: i64,
+        method: PaymentMethod,
+        total: rust_decimal::Decimal,
+    ) {
+        self.last_receipt_no = Some(receipt_no);
+        self.revenue.add(method, total);
+    }
+}

@@ -1,0 +1,433 @@
+//! A scan at a lane: validate, find who presented the code, decide, commit, then effects.
+
+use super::outcome::{ScanDecided, ScanOutcome};
+use super::snapshot::PaymentDue;
+use super::{ActivityKind, Booth, Effect, GateCommand, PrintJob, PrintKind, ScanRequest};
+use crate::domain::pricing::{self, Quote};
+use crate::domain::qr;
+use crate::domain::receipt::{Holder, PaymentMethod, Receipt};
+use crate::domain::session::{self, Credential, Direction, Refusal, ScanDecision, SessionState};
+use crate::store::accounts::{self, Account};
+use crate::store::attendance::{self, NewAttendance};
+use crate::store::devices::{self, Device};
+use crate::store::sessions::{self, ExitRecord, NewSession, Session, SessionHolder};
+use crate::store::tickets::{self, WalkinTicket};
+use crate::store::{self, receipts, resource};
+use chrono::{DateTime, Utc};
+
+/// Who presented a code.
+enum Presented {
+    Account { account: Account, device: Device },
+    Ticket { ticket: WalkinTicket },
+}
+
+/// A decision with its effects, before it is logged and answered.
+struct Decided {
+    outcome: ScanOutcome,
+    effects: Vec<Effect>,
+}
+
+impl Decided {
+    fn refused(refusal: Refusal) -> Decided {
+        Decided {
+            outcome: ScanOutcome::Refused(refusal),
+            effects: Vec::new(),
+        }
+    }
+}
+
+impl Booth {
+    pub(super) fn scan(&mut self, request: ScanRequest) -> Vec<Effect> {
+        let ScanRequest {
+            lane,
+            code,
+            source,
+            reply,
+        } = request;
+        let now = self.clock.now();
+        let mut presented = None;
+        let decided = match qr::validate(&code) {
+            Err(invalid) => Decided::refused(Refusal::InvalidCode(invalid.to_string())),
+            Ok(code) => self
+                .decide_scan(&lane, &code, now, &mut presented)
+                .unwrap_or_else(|e| {
+                    tracing::error!(lane, error = %e, "scan not recorded: database error");
+                    Decided::refused(Refusal::Unavailable)
+                }),
+        };
+        let (account, device, ticket) = match presented {
+            Some(Presented::Account { account, device }) => (Some(account), Some(device), None),
+            Some(Presented::Ticket { ticket }) => (None, None, Some(ticket)),
+            None => (None, None, None),
+        };
+        let answer = ScanDecided {
+            lane: lane.clone(),
+            outcome: decided.outcome,
+            account,
+            device,
+            ticket,
+        };
+        if answer.refused().is_some() {
+            self.refused_scans += 1;
+        }
+        let masked = match std::str::from_utf8(&code) {
+            Ok(text) if text.len() <= qr::MAX_CODE_BYTES => {
+                qr::mask(&text.escape_debug().to_string())
+            }
+            _ => format!("<{} bytes>", code.len()),
+        };
+        let lane_known = self.lane_index(&lane).is_some();
+        self.record(
+            lane_known.then_some(lane.as_str()),
+            ActivityKind::Scan {
+                source,
+                code: masked,
+                decided: Box::new(answer.clone()),
+            },
+        );
+        if let Some(reply) = reply {
+            // The asker may have given up (HTTP client gone); the decision stands.
+            let _ = reply.send(answer);
+        }
+        decided.effects
+    }
+
+    fn decide_scan(
+        &mut self,
+        lane_id: &str,
+        code: &qr::ScanCode,
+        now: DateTime<Utc>,
+        presented_out: &mut Option<Presented>,
+    ) -> store::Result<Decided> {
+        let Some(lane) = self.lane_index(lane_id) else {
+            return Ok(Decided::refused(Refusal::UnknownLane(lane_id.to_owned())));
+        };
+        let conn = self.store.conn();
+        let presented = if let Some(device) = devices::find_by_code(conn, code.as_str())? {
+            match accounts::get(conn, device.account_id)? {
+                Some(account) => Presented::Account { account, device },
+                None => return Ok(Decided::refused(Refusal::UnknownCode)),
+            }
+        } else if let Some(ticket) = tickets::find_by_code(conn, code.as_str())? {
+            Presented::Ticket { ticket }
+        } else {
+            return Ok(Decided::refused(Refusal::UnknownCode));
+        };
+        let (credential, open) = match &presented {
+            Presented::Account { account, .. } => {
+                if !account.may_park() {
+                    *presented_out = Some(presented);
+                    return Ok(Decided::refused(Refusal::BlockedAccount));
+                }
+                (
+                    Credential::Account,
+                    sessions::open_for_account(conn, account.id)?,
+                )
+            }
+            Presented::Ticket { ticket } => {
+                (Credential::Ticket, sessions::for_ticket(conn, ticket.id)?)
+            }
+        };
+        let direction = self.lanes[lane].config.direction;
+        let decision =
+            session::decide_scan(direction, credential, open.as_ref().map(Session::facts));
+        let decided = match (decision, open) {
+            (ScanDecision::Enter, _) => match &presented {
+                Presented::Account { account, device } => self.enter(lane, account, device, now)?,
+                // A ticket always has its session; no session means a broken row.
+                Presented::Ticket { .. } => Decided::refused(Refusal::UnknownCode),
+            },
+            (ScanDecision::RetryEntrance, Some(session)) => self.retry(lane, session, None),
+            (ScanDecision::RetryExit, Some(session)) => {
+                let quote = stored_quote(&session);
+                self.retry(lane, session, Some(quote))
+            }
+            (ScanDecision::ExitCharged, Some(session)) => match &presented {
+                Presented::Account { account, device } => {
+                    self.exit_charged(lane, account, device, session, now)?
+                }
+                Presented::Ticket { .. } => Decided::refused(Refusal::Unavailable),
+            },
+            (ScanDecision::ExitAwaitingPayment, Some(session)) => match &presented {
+                Presented::Ticket { ticket } => self.await_payment(lane, ticket, session, now),
+                Presented::Account { .. } => Decided::refused(Refusal::Unavailable),
+            },
+            (ScanDecision::Refuse(refusal), _) => Decided::refused(refusal),
+            // The rules only retry or exit an open session; without one there is nothing to do.
+            (_, None) => Decided::refused(Refusal::NotInside),
+        };
+        *presented_out = Some(presented);
+        Ok(decided)
+    }
+
+    /// A new session: attendance (type 1) and session committed, then the gate opens.
+    fn enter(
+        &mut self,
+        lane: usize,
+        account: &Account,
+        device: &Device,
+        now: DateTime<Utc>,
+    ) -> store::Result<Decided> {
+        if let Err(refusal) = session::has_space(self.occupied, self.settings.capacity) {
+            return Ok(Decided::refused(refusal));
+        }
+        let has_gate = self.lanes[lane].has_gate();
+        let lane_id = self.lanes[lane].config.id.clone();
+        let structure = self.settings.db_structure;
+        let (res_guid, entrance_tries, exit_tries) = (
+            self.settings.res_guid.clone(),
+            self.settings.entrance_tries,
+            self.settings.exit_tries,
+        );
+        let tx = self.store.transaction()?;
+        let Some(res) = resource::get_by_guid(&tx, &res_guid)? else {
+            tracing::error!(
+                res_guid,
+                "the priced resource has disappeared from tbl_dk_resource"
+            );
+            return Ok(Decided::refused(Refusal::Unavailable));
+        };
+        let att_guid = uuid::Uuid::new_v4().to_string();
+        attendance::insert(
+            &tx,
+            structure,
+            &NewAttendance {
+                guid: &att_guid,
+                account_id: account.id,
+                device_id: device.id,
+                type_id: Direction::Entrance.att_type_id(),
+                description: &format!("Entrance {lane_id}"),
+                at: now,
+            },
+        )?;
+        let id = sessions::insert(
+            &tx,
+            &NewSession {
+                holder: SessionHolder::Account {
+                    account_id: account.id,
+                    device_id: device.id,
+                },
+                // Without a gate to report the passage, the scan is the passage.
+                state: if has_gate {
+                    SessionState::Entering
+                } else {
+                    SessionState::Active
+                },
+                entry_lane: &lane_id,
+                start: now,
+                entry_att_guid: Some(&att_guid),
+                price_per_minute: res.price_per_minute,
+                currency: &res.currency,
+                entrance_tries,
+                exit_tries,
+            },
+        )?;
+        let session = sessions::get(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        tx.commit()?;
+        self.occupied += 1;
+        Ok(Decided {
+            outcome: ScanOutcome::Entered {
+                session,
+                retry: false,
+            },
+            effects: self.open_gate(lane, id),
+        })
+    }
+
+    /// A session whose last gate cycle timed out: open again, write nothing.
+    fn retry(&mut self, lane: usize, session: Session, quote: Option<Quote>) -> Decided {
+        let effects = self.open_gate(lane, session.id);
+        Decided {
+            outcome: match quote {
+                None => ScanOutcome::Entered {
+                    session,
+                    retry: true,
+                },
+                Some(quote) => ScanOutcome::Exited {
+                    session,
+                    quote,
+                    retry: true,
+                },
+            },
+            effects,
+        }
+    }
+
+    /// An account leaving: attendance (type 2), price, charge, receipt, all in one commit.
+    fn exit_charged(
+        &mut self,
+        lane: usize,
+        account: &Account,
+        device: &Device,
+        session: Session,
+        now: DateTime<Utc>,
+    ) -> store::Result<Decided> {
+        let quote = self.price(&session, now);
+        let has_gate = self.lanes[lane].has_gate();
+        let lane_id = self.lanes[lane].config.id.clone();
+        let structure = self.settings.db_structure;
+        let tx = self.store.transaction()?;
+        let att_guid = uuid::Uuid::new_v4().to_string();
+        attendance::insert(
+            &tx,
+            structure,
+            &NewAttendance {
+                guid: &att_guid,
+                account_id: account.id,
+                device_id: device.id,
+                type_id: Direction::Exit.att_type_id(),
+                description: &format!(
+                    "Exit {lane_id}: {} min x {} = {} {}",
+                    quote.billed_minutes, quote.price_per_minute, quote.total, session.currency
+                ),
+                at: now,
+            },
+        )?;
+        accounts::add_charge(&tx, account.id, quote.total, now)?;
+        let receipt = Receipt {
+            site_name: self.settings.name.clone(),
+            receipt_no: receipts::next_number(&tx)?,
+            receipt_id: uuid::Uuid::new_v4().to_string(),
+            holder: Holder::Account {
+                name: account.name.clone(),
+                reg_no: account.reg_no.clone(),
+            },
+            entry: session.start,
+            exit: quote.end,
+            billed_minutes: quote.billed_minutes,
+            price_per_minute: quote.price_per_minute,
+            total: quote.total,
+            currency: session.currency.clone(),
+            payment_method: PaymentMethod::Account,
+            lost_ticket: false,
+        };
+        receipts::insert(&tx, session.id, &receipt, now)?;
+        let state = if has_gate {
+            SessionState::Exiting
+        } else {
+            SessionState::Closed
+        };
+        sessions::record_exit(
+            &tx,
+            session.id,
+            &ExitRecord {
+                state,
+                exit_lane: &lane_id,
+                end: quote.end,
+                exit_att_guid: Some(&att_guid),
+                minutes: quote.billed_minutes,
+                total: quote.total,
+                payment_method: PaymentMethod::Account,
+                lost_ticket: false,
+                receipt_no: receipt.receipt_no,
+            },
+            now,
+        )?;
+        let updated =
+            sessions::get(&tx, session.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        tx.commit()?;
+        Ok(Decided {
+            effects: self.after_exit_commit(lane, &updated, &receipt),
+            outcome: ScanOutcome::Exited {
+                session: updated,
+                quote,
+                retry: false,
+            },
+        })
+    }
+
+    /// A ticket at an exit: priced now, paid when the attendant records the payment.
+    fn await_payment(
+        &mut self,
+        lane: usize,
+        ticket: &WalkinTicket,
+        session: Session,
+        now: DateTime<Utc>,
+    ) -> Decided {
+        let quote = self.price(&session, now);
+        self.lanes[lane].view.awaiting_payment = Some(PaymentDue {
+            session_id: session.id,
+            ticket_no: ticket.ticket_no,
+            quote: quote.clone(),
+            currency: session.currency.clone(),
+        });
+        Decided {
+            outcome: ScanOutcome::AwaitingPayment { session, quote },
+            effects: Vec::new(),
+        }
+    }
+
+    /// The price of a session ending now. A clock that stepped back before the entrance bills
+    /// an empty stay rather than refusing the car at the barrier.
+    pub(super) fn price(&self, session: &Session, now: DateTime<Utc>) -> Quote {
+        let end = now.max(session.start);
+        pricing::quote(session.start, end, session.price_per_minute).unwrap_or_else(|e| {
+            tracing::error!(session = session.id, error = %e, "cannot price the stay; billing zero");
+            Quote {
+                start: session.start,
+                end,
+                elapsed_seconds: 0,
+                billed_minutes: 0,
+                price_per_minute: session.price_per_minute,
+                total: pricing::round_money(rust_decimal::Decimal::ZERO),
+            }
+        })
+    }
+
+    /// Queues the session's gate cycle on the lane and opens the gate, if the lane has one.
+    pub(super) fn open_gate(&mut self, lane: usize, session_id: i64) -> Vec<Effect> {
+        let l = &mut self.lanes[lane];
+        if !l.has_gate() {
+            return Vec::new();
+        }
+        if !l.view.pending.contains(&session_id) {
+            l.view.pending.push(session_id);
+        }
+        vec![Effect::Gate {
+            lane: l.config.id.clone(),
+            command: GateCommand::Open,
+        }]
+    }
+
+    /// After an exit is committed: count the receipt, free the space if already closed,
+    /// open the gate and print.
+    pub(super) fn after_exit_commit(
+        &mut self,
+        lane: usize,
+        session: &Session,
+        receipt: &Receipt,
+    ) -> Vec<Effect> {
+        self.count_receipt(receipt.receipt_no, receipt.payment_method, receipt.total);
+        if session.state == SessionState::Closed {
+            self.occupied = self.occupied.saturating_sub(1);
+        }
+        let mut effects = self.open_gate(lane, session.id);
+        let l = &self.lanes[lane];
+        if l.has_printer() {
+            effects.push(Effect::Print {
+                lane: l.config.id.clone(),
+                job: PrintJob {
+                    kind: PrintKind::Receipt,
+                    reference: format!("receipt {:06}", receipt.receipt_no),
+                    document: receipt.document(self.settings.timezone),
+                },
+            });
+        }
+        effects
+    }
+}
+
+/// The quote an exiting session was charged, rebuilt from its row for an exit retry.
+fn stored_quote(session: &Session) -> Quote {
+    let end = session.end.unwrap_or(session.start);
+    Quote {
+        start: session.start,
+        end,
+        elapsed_seconds: end.signed_duration_since(session.start).num_seconds(),
+        billed_minutes: session.minutes.unwrap_or(0),
+        price_per_minute: session.price_per_minute,
+        total: session
+            .total
+            .unwrap_or_else(|| pricing::round_money(rust_decimal::Decimal::ZERO)),
+    }
+}

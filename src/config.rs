@@ -1,0 +1,583 @@
+//! `config.toml` (see `config.toml.example`): parsed, checked as a whole, and turned into typed
+//! settings. Every mistake is reported on one line that names the setting and quotes the value;
+//! all of them at once, so that one edit fixes a file. Secrets and paths may come from
+//! `CLEARPARK_*` environment variables instead of the file.
+
+use crate::domain::session::Direction;
+use crate::store::DbStructure;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Everything the booth needs to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub booth: BoothSettings,
+    /// The priced resource `clearpark init` creates; `None` when the accounting sync provides it.
+    pub resource: Option<ResourceSeed>,
+    pub lanes: Vec<LaneConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoothSettings {
+    /// The site's name on screen, receipts and tickets.
+    pub name: String,
+    /// Local time for screen and paper; the store is always UTC.
+    pub timezone: Tz,
+    pub database: PathBuf,
+    pub db_structure: DbStructure,
+    /// `ResGuid` of the resource that prices parking.
+    pub res_guid: String,
+    /// Spaces; entrances are refused as `lot_full` at this many vehicles inside. `None`: no limit.
+    pub capacity: Option<u32>,
+    /// Gate cycles a session may time out at the entrance before it needs the attendant.
+    pub entrance_tries: u32,
+    pub exit_tries: u32,
+    /// What a walk-in pays when the ticket is lost.
+    pub lost_ticket_fee: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSeed {
+    pub name: String,
+    pub price_per_minute: Decimal,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneConfig {
+    pub id: String,
+    pub name: String,
+    pub direction: Direction,
+    pub scanner: ScannerEndpoint,
+    pub gate: GateEndpoint,
+    pub printer: PrinterEndpoint,
+}
+
+/// Where a lane's scans come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScannerEndpoint {
+    None,
+    /// Codes typed by a keyboard-wedge scanner into the console.
+    Wedge,
+    /// Simulated traffic (`clearpark demo`).
+    Sim,
+    /// A USB-CDC / RS-232 scanner sending one code per line.
+    Serial(PathBuf),
+}
+
+/// The lane's barrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateEndpoint {
+    /// No barrier under this console: a vehicle counts as through once its scan is committed.
+    None,
+    /// A simulated controller inside the process.
+    Sim,
+    /// The gate controller of `firmware/` on a serial port.
+    Serial(PathBuf),
+}
+
+/// The lane's receipt and ticket printer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterEndpoint {
+    None,
+    /// ESC/POS bytes appended to a file or written to a character device (`/dev/usb/lp0`).
+    File(PathBuf),
+    /// A network printer, `tcp://host:9100`.
+    Tcp(String),
+    /// A serial printer.
+    Serial(PathBuf),
+}
+
+/// The problems found in a config file, one per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub source: String,
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {p}", self.source)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// ---- the file as written --------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    booth: RawBooth,
+    resource: Option<RawResource>,
+    #[serde(default)]
+    lanes: Vec<RawLane>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBooth {
+    name: String,
+    #[serde(default = "default_timezone")]
+    timezone: String,
+    database: Option<String>,
+    #[serde(default = "default_db_structure")]
+    db_structure: String,
+    res_guid: Option<String>,
+    capacity: Option<i64>,
+    #[serde(default = "default_tries")]
+    entrance_tries: i64,
+    #[serde(default = "default_tries")]
+    exit_tries: i64,
+    #[serde(default = "default_lost_ticket_fee")]
+    lost_ticket_fee: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawResource {
+    name: String,
+    price_per_minute: String,
+    currency: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLane {
+    id: String,
+    name: Option<String>,
+    direction: String,
+    #[serde(default = "none")]
+    scanner: String,
+    #[serde(default = "none")]
+    gate: String,
+    #[serde(default = "none")]
+    printer: String,
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
+}
+fn default_db_structure() -> String {
+    "saphasap".into()
+}
+fn default_tries() -> i64 {
+    3
+}
+fn default_lost_ticket_fee() -> String {
+    "0.00".into()
+}
+fn none() -> String {
+    "none".into()
+}
+
+/// Environment variables that override the file, `(variable, setting)`.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("CLEARPARK_DATABASE", "booth.database"),
+    ("CLEARPARK_RES_GUID", "booth.res_guid"),
+];
+
+impl Config {
+    /// Reads and checks a config file, with `CLEARPARK_*` overrides from the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            source: path.display().to_string(),
+            problems: vec![format!("cannot read the file: {e}")],
+        })?;
+        let env = |name: &str| std::env::var(name).ok();
+        Config::parse(&text, &path.display().to_string(), path.parent(), &env)
+    }
+
+    /// Parses config text. `base` resolves relative paths (the config file's folder); `env` looks
+    /// up overrides, so tests need not touch the process environment.
+    pub fn parse(
+        text: &str,
+        source: &str,
+        base: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+            source: source.to_owned(),
+            problems: vec![e.to_string().trim().replace('\n', " ")],
+        })?;
+        let mut problems = Vec::new();
+        let config = validate(raw, base, env, &mut problems);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError {
+                source: source.to_owned(),
+                problems,
+            })
+        }
+    }
+}
+
+fn validate(
+    raw: RawConfig,
+    base: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Config {
+    let b = raw.booth;
+    let resolve = |p: &str| -> PathBuf {
+        let p = PathBuf::from(p);
+        match base {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        }
+    };
+
+    if b.name.trim().is_empty() {
+        problems.push("booth.name: must not be empty".into());
+    }
+    let timezone = Tz::from_str(&b.timezone).unwrap_or_else(|_| {
+        problems.push(format!(
+            "booth.timezone: {:?} is not an IANA time zone (e.g. \"Asia/Ashgabat\", \"UTC\")",
+            b.timezone
+        ));
+        Tz::UTC
+    });
+    let database = match env("CLEARPARK_DATABASE").or(b.database) {
+        Some(p) if !p.trim().is_empty() => resolve(&p),
+        _ => {
+            problems.push(
+                "booth.database: missing (a path such as \"clearpark.db\", or CLEARPARK_DATABASE)"
+                    .into(),
+            );
+            PathBuf::new()
+        }
+    };
+    let db_structure = b.db_structure.parse().unwrap_or_else(|e| {
+        problems.push(format!("booth.db_structure: {e}"));
+        DbStructure::default()
+    });
+    let res_guid = match env("CLEARPARK_RES_GUID").or(b.res_guid) {
+        Some(g) if uuid::Uuid::parse_str(&g).is_ok() => g,
+        Some(g) => {
+            problems.push(format!("booth.res_guid: {g:?} is not a GUID"));
+            g
+        }
+        None => {
+            problems.push(
+                "booth.res_guid: missing (the ResGuid of the parking resource, or CLEARPARK_RES_GUID)"
+                    .into(),
+            );
+            String::new()
+        }
+    };
+    let capacity = b.capacity.and_then(|c| match u32::try_from(c) {
+        Ok(c) if c > 0 => Some(c),
+        _ => {
+            problems.push(format!(
+                "booth.capacity: {c} is not a number of spaces (1 or more; leave it out for no limit)"
+            ));
+            None
+        }
+    });
+    let tries = |name: &str, v: i64, problems: &mut Vec<String>| match u32::try_from(v) {
+        Ok(t) if (1..=20).contains(&t) => t,
+        _ => {
+            problems.push(format!("booth.{name}: {v} is not between 1 and 20"));
+            3
+        }
+    };
+    let entrance_tries = tries("entrance_tries", b.entrance_tries, problems);
+    let exit_tries = tries("exit_tries", b.exit_tries, problems);
+    let lost_ticket_fee = money("booth.lost_ticket_fee", &b.lost_ticket_fee, problems);
+
+    let resource = raw.resource.map(|r| {
+        let currency = r.currency.trim().to_uppercase();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+            problems.push(format!(
+                "resource.currency: {:?} is not a three-letter currency code",
+                r.currency
+            ));
+        }
+        if r.name.trim().is_empty() {
+            problems.push("resource.name: must not be empty".into());
+        }
+        ResourceSeed {
+            price_per_minute: money("resource.price_per_minute", &r.price_per_minute, problems),
+            name: r.name,
+            currency,
+        }
+    });
+
+    let mut seen = HashSet::new();
+    let lanes = raw
+        .lanes
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let at = format!("lanes[{i}]");
+            if l.id.trim().is_empty()
+                || !l
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                problems.push(format!(
+                    "{at}.id: {:?} must be letters, digits, '-' or '_'",
+                    l.id
+                ));
+            } else if !seen.insert(l.id.clone()) {
+                problems.push(format!("{at}.id: {:?} is used by an earlier lane", l.id));
+            }
+            let direction = l.direction.parse().unwrap_or_else(|e| {
+                problems.push(format!("{at}.direction: {e}"));
+                Direction::Entrance
+            });
+            LaneConfig {
+                name: l.name.unwrap_or_else(|| l.id.clone()),
+                scanner: scanner_endpoint(&l.scanner, &resolve).unwrap_or_else(|e| {
+                    problems.push(format!("{at}.scanner: {e}"));
+                    ScannerEndpoint::None
+                }),
+                gate: gate_endpoint(&l.gate, &resolve).unwrap_or_else(|e| {
+                    problems.push(format!("{at}.gate: {e}"));
+                    GateEndpoint::None
+                }),
+                printer: printer_endpoint(&l.printer, &resolve).unwrap_or_else(|e| {
+                    problems.push(format!("{at}.printer: {e}"));
+                    PrinterEndpoint::None
+                }),
+                id: l.id,
+                direction,
+            }
+        })
+        .collect();
+
+    Config {
+        booth: BoothSettings {
+            name: b.name,
+            timezone,
+            database,
+            db_structure,
+            res_guid,
+            capacity,
+            entrance_tries,
+            exit_tries,
+            lost_ticket_fee,
+        },
+        resource,
+        lanes,
+    }
+}
+
+fn money(setting: &str, text: &str, problems: &mut Vec<String>) -> Decimal {
+    match Decimal::from_str(text.trim()) {
+        Ok(d) if !d.is_sign_negative() => d,
+        _ => {
+            problems.push(format!(
+                "{setting}: {text:?} is not an amount (a decimal string such as \"0.05\")"
+            ));
+            Decimal::ZERO
+        }
+    }
+}
+
+fn is_device_path(s: &str) -> bool {
+    s.starts_with('/')
+}
+
+fn scanner_endpoint(s: &str, resolve: &dyn Fn(&str) -> PathBuf) -> Result<ScannerEndpoint, String> {
+    match s {
+        "none" => Ok(ScannerEndpoint::None),
+        "wedge" => Ok(ScannerEndpoint::Wedge),
+        "sim" => Ok(ScannerEndpoint::Sim),
+        p if is_device_path(p) => Ok(ScannerEndpoint::Serial(resolve(p))),
+        other => Err(format!(
+            "{other:?} is not one of \"none\", \"wedge\", \"sim\" or a serial device path (\"/dev/ttyACM0\")"
+        )),
+    }
+}
+
+fn gate_endpoint(s: &str, resolve: &dyn Fn(&str) -> PathBuf) -> Result<GateEndpoint, String> {
+    match s {
+        "none" => Ok(GateEndpoint::None),
+        "sim" => Ok(GateEndpoint::Sim),
+        p if is_device_path(p) => Ok(GateEndpoint::Serial(resolve(p))),
+        other => Err(format!(
+            "{other:?} is not one of \"none\", \"sim\" or a serial device path (\"/dev/ttyUSB0\")"
+        )),
+    }
+}
+
+fn printer_endpoint(s: &str, resolve: &dyn Fn(&str) -> PathBuf) -> Result<PrinterEndpoint, String> {
+    if s == "none" {
+        return Ok(PrinterEndpoint::None);
+    }
+    if let Some(path) = s.strip_prefix("file:") {
+        return Ok(PrinterEndpoint::File(resolve(path)));
+    }
+    if let Some(addr) = s.strip_prefix("tcp://") {
+        let valid = addr
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        return if valid {
+            Ok(PrinterEndpoint::Tcp(addr.to_owned()))
+        } else {
+            Err(format!(
+                "{s:?} is not tcp://host:port (e.g. \"tcp://192.168.1.50:9100\")"
+            ))
+        };
+    }
+    if let Some(path) = s.strip_prefix("serial:") {
+        return Ok(PrinterEndpoint::Serial(resolve(path)));
+    }
+    if s.starts_with("/dev/") {
+        return Ok(PrinterEndpoint::File(PathBuf::from(s)));
+    }
+    Err(format!(
+        "{s:?} is not one of \"none\", \"file:<path>\", \"/dev/usb/lp0\", \"tcp://host:9100\", \"serial:/dev/ttyUSB0\""
+    ))
+}
+
+impl Config {
+    pub fn lane(&self, id: &str) -> Option<&LaneConfig> {
+        self.lanes.iter().find(|l| l.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../config.toml.example");
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(
+            text,
+            "config.toml",
+            Some(Path::new("/etc/clearpark")),
+            &no_env,
+        )
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let config = parse(EXAMPLE).unwrap();
+        assert_eq!(config.booth.timezone, chrono_tz::Asia::Ashgabat);
+        assert_eq!(
+            config.booth.database,
+            PathBuf::from("/etc/clearpark/clearpark.db")
+        );
+        assert_eq!(config.booth.entrance_tries, 3);
+        assert!(config.lanes.len() >= 2);
+        assert!(config.resource.is_some());
+    }
+
+    #[test]
+    fn every_mistake_is_one_line_naming_the_setting_and_value() {
+        let text = r#"
+            [booth]
+            name = "X"
+            timezone = "Europe/Berln"
+            database = "x.db"
+            db_structure = "sap"
+            res_guid = "not-a-guid"
+            capacity = -4
+            entrance_tries = 0
+            lost_ticket_fee = "ten"
+            [[lanes]]
+            id = "in 1"
+            direction = "entry"
+            gate = "COM3"
+            printer = "tcp://printer"
+            [[lanes]]
+            id = "out"
+            direction = "exit"
+            [[lanes]]
+            id = "out"
+            direction = "exit"
+        "#;
+        let err = parse(text).unwrap_err();
+        let lines: Vec<String> = err.to_string().lines().map(String::from).collect();
+        let expect = [
+            "booth.timezone: \"Europe/Berln\"",
+            "booth.db_structure: \"sap\" is not one of saphasap, akhsasap",
+            "booth.res_guid: \"not-a-guid\" is not a GUID",
+            "booth.capacity: -4",
+            "booth.entrance_tries: 0 is not between 1 and 20",
+            "booth.lost_ticket_fee: \"ten\" is not an amount",
+            "lanes[0].id: \"in 1\"",
+            "lanes[0].direction: \"entry\" is not one of entrance, exit",
+            "lanes[0].gate: \"COM3\"",
+            "lanes[0].printer: \"tcp://printer\"",
+            "lanes[2].id: \"out\" is used by an earlier lane",
+        ];
+        assert_eq!(lines.len(), expect.len(), "{lines:#?}");
+        for (line, want) in lines.iter().zip(expect) {
+            assert!(line.starts_with("config.toml: "), "{line}");
+            assert!(line.contains(want), "{line:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_settings_are_named() {
+        let err = parse("[booth]\nname = \"X\"\ntimezon = \"UTC\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("unknown field `timezon`"), "{text}");
+        assert_eq!(text.lines().count(), 1);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = |name: &str| match name {
+            "CLEARPARK_DATABASE" => Some("/var/lib/clearpark/booth.db".to_string()),
+            "CLEARPARK_RES_GUID" => Some("00000000-0000-4000-8000-000000000001".to_string()),
+            _ => None,
+        };
+        let text = "[booth]\nname = \"X\"\n";
+        let config = Config::parse(text, "c", None, &env).unwrap();
+        assert_eq!(
+            config.booth.database,
+            PathBuf::from("/var/lib/clearpark/booth.db")
+        );
+        assert_eq!(
+            config.booth.res_guid,
+            "00000000-0000-4000-8000-000000000001"
+        );
+        // Without them, both are reported missing.
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.problems.len(), 2, "{err}");
+    }
+
+    #[test]
+    fn endpoints() {
+        let resolve = |p: &str| PathBuf::from(p);
+        assert_eq!(
+            printer_endpoint("tcp://10.0.0.5:9100", &resolve),
+            Ok(PrinterEndpoint::Tcp("10.0.0.5:9100".into()))
+        );
+        assert_eq!(
+            printer_endpoint("/dev/usb/lp0", &resolve),
+            Ok(PrinterEndpoint::File("/dev/usb/lp0".into()))
+        );
+        assert_eq!(
+            printer_endpoint("serial:/dev/ttyUSB1", &resolve),
+            Ok(PrinterEndpoint::Serial("/dev/ttyUSB1".into()))
+        );
+        assert_eq!(
+            scanner_endpoint("/dev/ttyACM0", &resolve),
+            Ok(ScannerEndpoint::Serial("/dev/ttyACM0".into()))
+        );
+        assert_eq!(gate_endpoint("sim", &resolve), Ok(GateEndpoint::Sim));
+    }
+}

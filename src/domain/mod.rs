@@ -1,0 +1,12 @@
+//! The booth's rules as pure functions and types. Nothing here does I/O or reads the clock: the
+//! booth passes in what the store holds and the time, and writes back what the rules decide.
+//!
+//! * [`pricing`] — per-minute price of a stay, exact decimal.
+//! * [`qr`] — validation of scanned codes before any lookup.
+//! * [`session`] — the session state machine, tries and anti-passback; refusal reasons.
+//! * [`receipt`] — receipts, walk-in tickets and the shift report as printable documents.
+
+pub mod pricing;
+pub mod qr;
+pub mod receipt;
+pub mod session;

@@ -1,0 +1,20 @@
+//! clearpark — the console that runs a parking booth.
+//!
+//! # Layout
+//!
+//! * [`config`] — `config.toml` and `CLEARPARK_*` overrides, checked with one line per mistake.
+//! * [`domain`] — the rules, pure: price, code validation, the session state machine, receipts.
+//! * [`store`] — the SQLite database: schema, migrations, one module per table group.
+//! * [`booth`] — the one task that decides: events in, commit, effects and snapshots out.
+//! * [`devices`] — each lane's gate and printer as tasks, fed by the booth's effects.
+//! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
+//!
+//! Adapters (`store`, `devices`, and later api, nwave, tui) depend on `booth` and `domain`,
+//! never on each other; the binary (`src/main.rs`) wires them together.
+
+pub mod booth;
+pub mod config;
+pub mod demo;
+pub mod devices;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,352 @@
+//! The SQLite store: opening, schema and migrations, and one module per table group.
+//!
+//! The booth owns the only read-write [`Store`]; lists and screens open their own read-only ones
+//! ([`Store::open_read_only`]), which WAL lets run beside the writer without blocking it.
+//! Table functions take a `&Connection`, so they work the same inside a transaction.
+
+pub mod accounts;
+pub mod attendance;
+pub mod audit;
+pub mod devices;
+pub mod receipts;
+pub mod resource;
+pub mod sessions;
+pub mod tickets;
+pub mod time;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The schema a new database gets; see `schema.sql` at the top of the repository.
+pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
+
+/// `PRAGMA user_version` of [`SCHEMA_SQL`].
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Steps from an older schema version to the next, `(from, sql)`, applied in order.
+/// Empty until the first released schema changes.
+const MIGRATIONS: &[(i64, &str)] = &[];
+
+/// How long a connection waits for another process's lock (a CLI command beside the booth).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which accounting system's attendance table the booth writes (`db_structure` in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DbStructure {
+    /// Saphasap: `tbl_dk_attendance`.
+    #[default]
+    Saphasap,
+    /// AkHasap: `tbl_mg_arap_attandence`.
+    Akhsasap,
+}
+
+impl DbStructure {
+    pub fn attendance_table(self) -> &'static str {
+        match self {
+            DbStructure::Saphasap => "tbl_dk_attendance",
+            DbStructure::Akhsasap => "tbl_mg_arap_attandence",
+        }
+    }
+}
+
+impl FromStr for DbStructure {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "saphasap" => Ok(DbStructure::Saphasap),
+            "akhsasap" => Ok(DbStructure::Akhsasap),
+            other => Err(format!("{other:?} is not one of saphasap, akhsasap")),
+        }
+    }
+}
+
+impl fmt::Display for DbStructure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DbStructure::Saphasap => "saphasap",
+            DbStructure::Akhsasap => "akhsasap",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the database file {path}: {source}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the database {path} has schema version {found}; this clearpark knows up to {SCHEMA_VERSION}: upgrade clearpark"
+    )]
+    TooNew { path: PathBuf, found: i64 },
+    #[error("the database {path} is not initialised: run `clearpark init` first")]
+    NotInitialised { path: PathBuf },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored value that the booth cannot read back: edited by hand or by a broken sync.
+    #[error("{what} holds {value:?}, which is not {expected}")]
+    Corrupt {
+        what: String,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A connection to the booth database with its pragmas set.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database for writing and brings its schema up to date.
+    /// The file is created with mode 0600: it holds customer data and token hashes.
+    pub fn open(path: &Path) -> Result<Store> {
+        create_private_file(path)?;
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.configure_writer()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing, initialised database read-only, for lists and screens.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        match store.schema_version()? {
+            0 => Err(StoreError::NotInitialised {
+                path: path.to_owned(),
+            }),
+            v if v > SCHEMA_VERSION => Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: v,
+            }),
+            _ => Ok(store),
+        }
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a write transaction that takes the write lock at once, so that a decision never
+    /// fails half-way on a lock another process took.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    fn configure_writer(&mut self) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL: readers (API lists, screens) never block the writer and vice versa.
+        let mode: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+        if mode != "wal" {
+            tracing::warn!(%mode, path = %self.path.display(), "WAL is not available for this database");
+        }
+        // FULL: every commit (every attendance) is on disk before the gate moves.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version = self.schema_version()?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+            });
+        }
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self.transaction()?;
+        if version == 0 {
+            tx.execute_batch(SCHEMA_SQL)?;
+        } else {
+            for (from, sql) in MIGRATIONS.iter().filter(|(from, _)| *from >= version) {
+                tracing::info!(from, "migrating the database schema");
+                tx.execute_batch(sql)?;
+            }
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Creates the database file with owner-only permissions if it does not exist yet.
+fn create_private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Create {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .or_else(|e| match e.kind() {
+            // Created by someone else between the check and the open: fine, it exists.
+            std::io::ErrorKind::AlreadyExists => Ok(()),
+            _ => Err(e),
+        })
+        .map_err(|source| StoreError::Create {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// Reads a decimal stored as text, naming the value if it is not one.
+pub(crate) fn decimal_column(what: &str, text: &str) -> Result<rust_decimal::Decimal> {
+    rust_decimal::Decimal::from_str(text.trim()).map_err(|_| StoreError::Corrupt {
+        what: what.to_owned(),
+        value: text.to_owned(),
+        expected: "a decimal number",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn creates_a_private_wal_database_at_the_schema_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/booth.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let mode: String = store
+            .conn()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = store
+            .conn()
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+        let fk: i64 = store
+            .conn()
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let perms = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(perms, 0o600);
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_does_not_reapply_the_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        {
+            let store = Store::open(&path).unwrap();
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO audit_log (at, actor, action, reason) VALUES ('2026-01-01 00:00:00', 'a', 'b', 'c')",
+                    [],
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let n: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn refuses_a_database_from_the_future() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        {
+            let store = Store::open(&path).unwrap();
+            store
+                .conn()
+                .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
+    }
+
+    #[test]
+    fn read_only_refuses_writes_and_uninitialised_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        drop(Store::open(&path).unwrap());
+        let ro = Store::open_read_only(&path).unwrap();
+        assert!(ro.conn().execute("DELETE FROM audit_log", []).is_err());
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(
+            Store::open_read_only(&empty),
+            Err(StoreError::NotInitialised { .. })
+        ));
+    }
+
+    #[test]
+    fn db_structure_picks_the_attendance_table() {
+        assert_eq!(
+            "akhsasap"
+                .parse::<DbStructure>()
+                .unwrap()
+                .attendance_table(),
+            "tbl_mg_arap_attandence"
+        );
+        assert!("sap".parse::<DbStructure>().is_err());
+    }
+}
