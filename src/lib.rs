@@ -8,6 +8,7 @@
 //! * [`booth`] — the one task that decides: events in, commit, effects and snapshots out.
 //! * [`devices`] — each lane's gate and printer as tasks, fed by the booth's effects.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
+//! * [`runtime`] — starts a booth with its adapters under one shutdown token.
 //!
 //! Adapters (`store`, `devices`, and later api, nwave, tui) depend on `booth` and `domain`,
 //! never on each other; the binary (`src/main.rs`) wires them together.
@@ -17,4 +18,5 @@ pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod domain;
+pub mod runtime;
 pub mod store;

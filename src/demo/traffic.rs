@@ -3,10 +3,14 @@
 //! client, exactly as scanners and the attendant do.
 
 use super::DemoCode;
-use crate::booth::{AttendantCommand, AttendantDone, BoothClient, ScanOutcome, ScanSource};
+use crate::booth::{
+    AttendantCommand, AttendantDone, BoothClient, ScanOutcome, ScanSource, Snapshot,
+};
 use crate::domain::receipt::PaymentMethod;
-use std::collections::HashSet;
-use std::time::Duration;
+use crate::domain::session::Refusal;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 /// Who the simulated attendant is in the audit log.
@@ -20,17 +24,26 @@ pub struct TrafficPlan {
     pub pace: (Duration, Duration),
 }
 
+/// How long a driver waits behind a busy barrier before the demo moves on anyway.
+const QUEUE_PATIENCE: Duration = Duration::from_secs(15);
+/// A car stays at least this long before the traffic lets it leave.
+const MIN_STAY: Duration = Duration::from_secs(5);
+
 /// Runs until shutdown or until the booth stops.
 pub async fn run(
     plan: TrafficPlan,
     codes: Vec<DemoCode>,
     booth: BoothClient,
+    mut snapshots: watch::Receiver<Snapshot>,
     shutdown: CancellationToken,
 ) {
-    let mut inside: HashSet<String> = codes
+    let long_ago = Instant::now()
+        .checked_sub(MIN_STAY)
+        .unwrap_or_else(Instant::now);
+    let mut inside: HashMap<String, Instant> = codes
         .iter()
         .filter(|c| c.inside)
-        .map(|c| c.code.clone())
+        .map(|c| (c.code.clone(), long_ago))
         .collect();
     let mut tickets_inside: Vec<String> = Vec::new();
     loop {
@@ -39,6 +52,19 @@ pub async fn run(
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(pause) => {}
+        }
+        // One vehicle at a barrier at a time: the next reaches the scanner once it is clear.
+        for lane in [&plan.entrance_lane, &plan.exit_lane] {
+            let idle = |s: &Snapshot| {
+                s.lanes
+                    .iter()
+                    .find(|l| &l.id == lane)
+                    .is_none_or(|l| l.pending.is_empty() && l.awaiting_payment.is_none())
+            };
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = tokio::time::timeout(QUEUE_PATIENCE, snapshots.wait_for(idle)) => {}
+            }
         }
         let roll = fastrand::u32(0..100);
         let result = match roll {
@@ -63,24 +89,29 @@ pub async fn run(
                     !inside.is_empty() && fastrand::usize(0..codes.len()) < inside.len() + 2;
                 let candidates: Vec<&DemoCode> = codes
                     .iter()
-                    .filter(|c| !c.blocked && inside.contains(&c.code) == leave)
+                    .filter(|c| !c.blocked)
+                    .filter(|c| match inside.get(&c.code) {
+                        Some(since) => leave && since.elapsed() >= MIN_STAY,
+                        None => !leave,
+                    })
                     .collect();
-                let Some(pick) = (!candidates.is_empty())
-                    .then(|| candidates[fastrand::usize(..candidates.len())])
-                else {
+                if candidates.is_empty() {
                     continue;
-                };
+                }
+                let pick = candidates[fastrand::usize(..candidates.len())];
                 let lane = if leave {
                     &plan.exit_lane
                 } else {
                     &plan.entrance_lane
                 };
                 match scan(&booth, lane, &pick.code).await {
-                    Ok(ScanOutcome::Entered { .. }) => {
-                        inside.insert(pick.code.clone());
+                    Ok(
+                        ScanOutcome::Entered { .. } | ScanOutcome::Refused(Refusal::AlreadyInside),
+                    ) => {
+                        inside.insert(pick.code.clone(), Instant::now());
                         Ok(())
                     }
-                    Ok(ScanOutcome::Exited { .. }) | Ok(ScanOutcome::Refused(_)) if leave => {
+                    Ok(ScanOutcome::Exited { .. } | ScanOutcome::Refused(Refusal::NotInside)) => {
                         inside.remove(&pick.code);
                         Ok(())
                     }

@@ -3,8 +3,10 @@
 //! does not drive through. For demos and tests that need no serial port.
 
 use crate::booth::{BoothClient, GateCommand, GateSignal};
+use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
 /// How the simulated driver and barrier behave.
@@ -43,7 +45,18 @@ impl SimGateBehaviour {
     }
 }
 
+/// A vehicle the simulated barrier was opened for.
+#[derive(Debug, Clone, Copy)]
+enum Arrival {
+    /// Drives through at this moment.
+    At(Instant),
+    /// Never comes; the barrier gives up at the open timeout.
+    NoShow,
+}
+
 /// Runs one simulated controller until shutdown or until the booth's commands stop.
+/// Each OPEN expects one vehicle; vehicles go through in order, and when the first expected
+/// vehicle does not come, the barrier closes at the timeout with `TimedOut`, as the firmware does.
 pub async fn run(
     lane: String,
     behaviour: SimGateBehaviour,
@@ -60,42 +73,84 @@ pub async fn run(
     };
     signal(GateSignal::Online(true)).await;
     signal(GateSignal::Closed).await;
+    let mut open = false;
     let mut held = false;
+    let mut expected: VecDeque<Arrival> = VecDeque::new();
+    // When the barrier gives up on the vehicle at the front of the queue.
+    let mut give_up_at = Instant::now();
     loop {
+        let next = expected.front().map(|a| match a {
+            Arrival::At(t) => *t,
+            Arrival::NoShow => give_up_at,
+        });
         let command = tokio::select! {
             () = shutdown.cancelled() => return,
-            c = commands.recv() => match c { Some(c) => c, None => return },
+            () = sleep_until(next.unwrap_or_else(Instant::now)), if next.is_some() => None,
+            c = commands.recv() => match c { Some(c) => Some(c), None => return },
         };
         match command {
-            GateCommand::Hold => {
-                held = true;
-                signal(GateSignal::Opened).await;
-            }
-            GateCommand::Release | GateCommand::Close => {
-                held = false;
-                tokio::time::sleep(behaviour.motion).await;
-                signal(GateSignal::Closed).await;
-            }
-            GateCommand::Open => {
-                tokio::time::sleep(behaviour.motion).await;
-                signal(GateSignal::Opened).await;
-                if fastrand::f64() < behaviour.no_show_rate {
-                    tokio::time::sleep(behaviour.open_timeout).await;
-                    signal(GateSignal::TimedOut).await;
+            Some(GateCommand::Open) => {
+                if !open {
+                    tokio::time::sleep(behaviour.motion).await;
+                    signal(GateSignal::Opened).await;
+                    open = true;
+                }
+                let now = Instant::now();
+                if expected.is_empty() {
+                    give_up_at = now + behaviour.open_timeout;
+                }
+                expected.push_back(if fastrand::f64() < behaviour.no_show_rate {
+                    Arrival::NoShow
                 } else {
                     let (lo, hi) = behaviour.pass_after;
-                    let wait = lo + (hi.saturating_sub(lo)).mul_f64(fastrand::f64());
-                    tokio::time::sleep(wait).await;
+                    let after = lo + hi.saturating_sub(lo).mul_f64(fastrand::f64());
+                    // Behind another vehicle, it comes after that one.
+                    let behind = expected.back().and_then(|a| match a {
+                        Arrival::At(t) => Some(*t),
+                        Arrival::NoShow => None,
+                    });
+                    Arrival::At(behind.unwrap_or(now).max(now) + after)
+                });
+            }
+            Some(GateCommand::Hold) => {
+                held = true;
+                if !open {
+                    tokio::time::sleep(behaviour.motion).await;
+                    signal(GateSignal::Opened).await;
+                    open = true;
+                }
+            }
+            Some(GateCommand::Release | GateCommand::Close) => {
+                held = false;
+                if open && expected.is_empty() {
+                    tokio::time::sleep(behaviour.motion).await;
+                    signal(GateSignal::Closed).await;
+                    open = false;
+                }
+            }
+            None => match expected.pop_front() {
+                Some(Arrival::At(_)) => {
                     signal(GateSignal::Presence(true)).await;
                     signal(GateSignal::Passed).await;
                     signal(GateSignal::Presence(false)).await;
+                    give_up_at = Instant::now() + behaviour.open_timeout;
+                    if expected.is_empty() && !held {
+                        tokio::time::sleep(behaviour.motion).await;
+                        signal(GateSignal::Closed).await;
+                        open = false;
+                    }
                 }
-                // Vehicles queued behind (several OPENs) each get their own cycle.
-                if !held {
-                    tokio::time::sleep(behaviour.motion).await;
-                    signal(GateSignal::Closed).await;
+                Some(Arrival::NoShow) => {
+                    // Nobody came: the barrier closes, and everyone queued behind is turned away.
+                    expected.clear();
+                    signal(GateSignal::TimedOut).await;
+                    if !held {
+                        signal(GateSignal::Closed).await;
+                        open = false;
+                    }
                 }
-            }
+                None => {}
+            },
         }
     }
 }

@@ -1,0 +1,42 @@
+//! `clearpark init`: create (or bring up to date) the database and its priced resource.
+
+use anyhow::Context;
+use clearpark::config::Config;
+use clearpark::store::{self, resource};
+
+pub fn run(config: &Config) -> anyhow::Result<()> {
+    let store = super::open_store(config)?;
+    println!(
+        "database {} ready (schema version {})",
+        config.booth.database.display(),
+        store::SCHEMA_VERSION
+    );
+    match &config.resource {
+        Some(seed) => {
+            let res = resource::upsert(
+                store.conn(),
+                &config.booth.res_guid,
+                &seed.name,
+                seed.price_per_minute,
+                &seed.currency,
+                chrono::Utc::now(),
+            )
+            .context("cannot write the resource")?;
+            println!(
+                "resource {:?} ({}) prices parking at {} {} per minute",
+                res.name, res.guid, res.price_per_minute, res.currency
+            );
+        }
+        None => match resource::get_by_guid(store.conn(), &config.booth.res_guid)? {
+            Some(res) => println!(
+                "resource {:?} ({}) prices parking at {} {} per minute",
+                res.name, res.guid, res.price_per_minute, res.currency
+            ),
+            None => anyhow::bail!(
+                "booth.res_guid {} is not in tbl_dk_resource and the config has no [resource] to create it",
+                config.booth.res_guid
+            ),
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! The subcommands. Each module turns arguments into calls on the library and prints results.
+
+mod accounts;
+mod demo;
+mod devices;
+mod init;
+mod logging;
+mod price;
+mod run;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use clearpark::config::Config;
+use std::path::{Path, PathBuf};
+
+/// The console that runs a parking booth: lanes, gates, scans, sessions, receipts.
+#[derive(Debug, Parser)]
+#[command(name = "clearpark", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The configuration file (see config.toml.example).
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "CLEARPARK_CONFIG",
+        default_value = "config.toml"
+    )]
+    config: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the database from schema.sql and the config's [resource].
+    Init,
+    /// Run the booth on the config's lanes.
+    Run(run::RunArgs),
+    /// Run a demo booth on a fresh database with simulated lanes and traffic; no config needed.
+    Demo(demo::DemoArgs),
+    /// Customer accounts (tbl_dk_rp_acc).
+    #[command(subcommand)]
+    Accounts(accounts::AccountsCommand),
+    /// QR codes registered to accounts (tbl_dk_device).
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
+    /// Price a stay: seconds, billed minutes and total.
+    Price(price::PriceArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Price(args) => price::run(&cli.config, args),
+        Command::Init => init::run(&load_config(&cli.config)?),
+        Command::Run(args) => run::run(&cli.config, args),
+        Command::Accounts(cmd) => accounts::run(&load_config(&cli.config)?, cmd),
+        Command::Devices(cmd) => devices::run(&load_config(&cli.config)?, cmd),
+    }
+}
+
+/// Loads the config, saying which file when it is missing.
+fn load_config(path: &Path) -> anyhow::Result<Config> {
+    if !path.exists() {
+        anyhow::bail!(
+            "no config file at {} (copy config.toml.example to config.toml, or pass --config)",
+            path.display()
+        );
+    }
+    Ok(Config::load(path)?)
+}
+
+/// Opens the configured database for writing, creating and migrating it.
+fn open_store(config: &Config) -> anyhow::Result<clearpark::store::Store> {
+    clearpark::store::Store::open(&config.booth.database)
+        .with_context(|| format!("booth.database = {}", config.booth.database.display()))
+}
+
+/// A tokio runtime for the commands that run tasks.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

@@ -1,0 +1,79 @@
+//! Starts a whole booth from a config: the booth thread, each lane's devices, and (as later
+//! adapters land) the API and the Nwave consumer, all under one shutdown token. The binary's
+//! `run` and `demo` and the integration tests start booths through here.
+
+use crate::booth::clock::Clock;
+use crate::booth::{Booth, BoothClient, BoothError, BoothHandle, Snapshot};
+use crate::config::Config;
+use crate::devices::{self, DeviceOptions};
+use crate::store::Store;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// A running booth and its adapters.
+pub struct Running {
+    pub booth: BoothHandle,
+    /// Cancelled on Ctrl-C, `q`, or [`Running::stop`]; every task watches it.
+    pub shutdown: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Booth(#[from] BoothError),
+    #[error("cannot start the booth thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+impl Running {
+    /// Starts the booth on `store` with the config's lanes. Must be called inside a tokio runtime.
+    pub fn start(
+        config: &Config,
+        store: Store,
+        clock: Box<dyn Clock>,
+        devices: DeviceOptions,
+    ) -> Result<Running, StartError> {
+        let booth = Booth::new(store, config, clock)?;
+        let (effects_tx, effects_rx) = mpsc::unbounded_channel();
+        let handle = BoothHandle::spawn(booth, effects_tx)?;
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(devices::run(
+            config.lanes.clone(),
+            devices,
+            effects_rx,
+            handle.client.clone(),
+            shutdown.clone(),
+        ));
+        Ok(Running {
+            booth: handle,
+            shutdown,
+            tasks,
+        })
+    }
+
+    pub fn client(&self) -> BoothClient {
+        self.booth.client.clone()
+    }
+
+    pub fn snapshots(&self) -> watch::Receiver<Snapshot> {
+        self.booth.snapshots.clone()
+    }
+
+    /// Adds a task that lives as long as the booth (traffic, API server...).
+    pub fn spawn<F>(&mut self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(task);
+    }
+
+    /// Stops every task, then the booth after the events already queued.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+        self.booth.stop().await;
+    }
+}
