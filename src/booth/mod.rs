@@ -12,9 +12,11 @@ mod cycle;
 mod effect;
 mod event;
 mod outcome;
+mod paper;
 pub mod runner;
 mod scan;
 mod snapshot;
+mod walkin;
 
 pub use activity::{Activity, ActivityKind};
 pub use effect::{Effect, GateCommand, PrintJob, PrintKind};

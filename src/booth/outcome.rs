@@ -91,7 +91,11 @@ pub enum AttendantDone {
         total: Decimal,
         currency: String,
     },
-    GateCommanded,
+    /// A gate moved by hand; written to the audit log with its reason.
+    GateCommanded {
+        action: super::GateOverride,
+        reason: String,
+    },
     Reprinted {
         receipt_no: i64,
     },

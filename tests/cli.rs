@@ -1,0 +1,195 @@
+//! The command line as a new user runs it from the README: init, accounts, devices, price,
+//! and the headless demo, on a real database in a temporary folder.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn clearpark(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clearpark"))
+        .current_dir(dir)
+        .env_remove("CLEARPARK_DATABASE")
+        .env_remove("CLEARPARK_RES_GUID")
+        .env_remove("CLEARPARK_CONFIG")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn init_accounts_devices_price_from_the_example_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml.example"))
+            .unwrap();
+    std::fs::write(dir.path().join("config.toml"), example).unwrap();
+
+    let out = ok(&clearpark(dir.path(), &["init"]));
+    assert!(
+        out.contains("prices parking at 0.05 TMT per minute"),
+        "{out}"
+    );
+    assert!(dir.path().join("clearpark.db").exists());
+
+    let out = ok(&clearpark(
+        dir.path(),
+        &[
+            "accounts",
+            "add",
+            "--name",
+            "Aýna",
+            "--reg-no",
+            "AG 1042 AG",
+        ],
+    ));
+    assert!(out.contains("added account"), "{out}");
+    let out = ok(&clearpark(
+        dir.path(),
+        &[
+            "devices",
+            "add",
+            "--account",
+            "AG 1042 AG",
+            "--code",
+            "AYNA-QR-1",
+        ],
+    ));
+    assert!(out.contains("code AYNA-QR-1"), "{out}");
+    assert!(
+        out.contains('█') || out.contains('▀'),
+        "a QR code is drawn: {out}"
+    );
+    let out = ok(&clearpark(dir.path(), &["devices", "list"]));
+    assert!(
+        out.contains("AYNA-QR-1") && out.contains("1 device(s)"),
+        "{out}"
+    );
+
+    // The same code twice, and a code the scanners would refuse, are refused here too.
+    let dup = clearpark(
+        dir.path(),
+        &["devices", "add", "--account", "1", "--code", "AYNA-QR-1"],
+    );
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already belongs"));
+    let bad = clearpark(
+        dir.path(),
+        &["devices", "add", "--account", "1", "--code", "a\tb"],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("control character"));
+
+    std::fs::write(
+        dir.path().join("accounts.csv"),
+        "name,reg_no,phone\nMerdan,AG 7731 AG,+99361000001\nGülşat,MR 2290 MR,\n",
+    )
+    .unwrap();
+    let out = ok(&clearpark(
+        dir.path(),
+        &["accounts", "import", "accounts.csv"],
+    ));
+    assert!(out.contains("imported 2 account(s)"), "{out}");
+    std::fs::write(dir.path().join("bad.csv"), "name,reg_no\nOk,1\n,2\n").unwrap();
+    let bad = clearpark(dir.path(), &["accounts", "import", "bad.csv"]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("bad.csv line 3") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let out = ok(&clearpark(dir.path(), &["accounts", "list"]));
+    assert!(out.contains("3 account(s)"), "all or nothing: {out}");
+
+    let out = ok(&clearpark(
+        dir.path(),
+        &[
+            "price",
+            "--start",
+            "2026-11-23 10:00:00",
+            "--end",
+            "2026-11-23 10:07:15",
+        ],
+    ));
+    assert!(out.contains("seconds:          435"), "{out}");
+    assert!(out.contains("billed minutes:   8"), "{out}");
+    assert!(out.contains("total:            0.40 TMT"), "{out}");
+    let out = ok(&clearpark(
+        dir.path(),
+        &[
+            "price",
+            "--start",
+            "2026-11-23T10:00:00Z",
+            "--end",
+            "2026-11-24T10:00:00Z",
+            "--price",
+            "0.0125",
+        ],
+    ));
+    assert!(out.contains("total:            18.00"), "{out}");
+}
+
+#[test]
+fn config_mistakes_are_reported_one_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[booth]\nname = \"X\"\ndatabase = \"x.db\"\nres_guid = \"nope\"\ntimezone = \"Mars/Olympus\"\n",
+    )
+    .unwrap();
+    let out = clearpark(dir.path(), &["init"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("booth.timezone: \"Mars/Olympus\""), "{err}");
+    assert!(
+        err.contains("booth.res_guid: \"nope\" is not a GUID"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing created on a bad config"
+    );
+    let missing = clearpark(dir.path(), &["--config", "nope.toml", "init"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no config file at nope.toml"));
+}
+
+#[test]
+fn headless_demo_logs_decisions_until_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_dir = dir.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clearpark"))
+        .args(["demo", "--headless", "--pace", "0.2", "--dir"])
+        .arg(&demo_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(6));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("788879fbe6635"), "{stdout}");
+    assert!(
+        stdout.contains("-> entered") || stdout.contains("-> exited"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("booth stopped"), "{stdout}");
+    assert!(demo_dir.join("clearpark.db").exists());
+}

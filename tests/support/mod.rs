@@ -1,0 +1,237 @@
+//! Shared test support: a booth on a real SQLite file in a temporary folder, with a clock that
+//! moves only when told, and helpers to read rows back.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use clearpark::booth::clock::ManualClock;
+use clearpark::booth::{
+    AttendantCommand, AttendantDone, AttendantError, AttendantRequest, Booth, Effect, Event,
+    GateSignal, ScanDecided, ScanRequest, ScanSource,
+};
+use clearpark::config::{
+    BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
+};
+use clearpark::domain::session::Direction;
+use clearpark::store::accounts::{self, NewAccount};
+use clearpark::store::devices::{self, NewDevice};
+use clearpark::store::{DbStructure, Store, resource};
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+use tokio::sync::oneshot;
+
+pub const RES_GUID: &str = "00000000-0000-4000-8000-00000000c0de";
+pub const IN: &str = "in-1";
+pub const OUT: &str = "out-1";
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
+}
+
+pub fn lane(id: &str, direction: Direction, gate: bool, printer: bool) -> LaneConfig {
+    LaneConfig {
+        id: id.into(),
+        name: id.into(),
+        direction,
+        scanner: ScannerEndpoint::Sim,
+        gate: if gate {
+            GateEndpoint::Sim
+        } else {
+            GateEndpoint::None
+        },
+        printer: if printer {
+            PrinterEndpoint::File(PathBuf::from("/dev/null"))
+        } else {
+            PrinterEndpoint::None
+        },
+    }
+}
+
+pub fn config(db: PathBuf) -> Config {
+    Config {
+        booth: BoothSettings {
+            name: "Test Park".into(),
+            timezone: chrono_tz::Asia::Ashgabat,
+            database: db,
+            db_structure: DbStructure::Saphasap,
+            res_guid: RES_GUID.into(),
+            capacity: None,
+            entrance_tries: 3,
+            exit_tries: 3,
+            lost_ticket_fee: "20.00".parse().unwrap(),
+        },
+        resource: None,
+        lanes: vec![
+            lane(IN, Direction::Entrance, true, true),
+            lane(OUT, Direction::Exit, true, true),
+        ],
+    }
+}
+
+/// A booth on a fresh database file with a resource at `price` per minute.
+pub struct TestBooth {
+    pub dir: tempfile::TempDir,
+    pub config: Config,
+    pub clock: ManualClock,
+    pub booth: Option<Booth>,
+}
+
+impl TestBooth {
+    pub fn new(price: &str) -> TestBooth {
+        Self::with(price, |_| {})
+    }
+
+    pub fn with(price: &str, adjust: impl FnOnce(&mut Config)) -> TestBooth {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path().join("booth.db"));
+        adjust(&mut config);
+        let store = Store::open(&config.booth.database).unwrap();
+        resource::upsert(
+            store.conn(),
+            RES_GUID,
+            "Parking",
+            price.parse().unwrap(),
+            "TMT",
+            t0(),
+        )
+        .unwrap();
+        let clock = ManualClock::new(t0());
+        let booth = Booth::new(store, &config, Box::new(clock.clone())).unwrap();
+        TestBooth {
+            dir,
+            config,
+            clock,
+            booth: Some(booth),
+        }
+    }
+
+    pub fn booth(&mut self) -> &mut Booth {
+        self.booth.as_mut().unwrap()
+    }
+
+    pub fn conn(&self) -> &rusqlite::Connection {
+        self.booth.as_ref().unwrap().store().conn()
+    }
+
+    /// Closes the booth and its database, then opens both again, as after a restart.
+    pub fn restart(&mut self) {
+        drop(self.booth.take());
+        let store = Store::open(&self.config.booth.database).unwrap();
+        self.booth = Some(Booth::new(store, &self.config, Box::new(self.clock.clone())).unwrap());
+    }
+
+    /// Adds an active account with one device; returns (account id, device code).
+    pub fn account(&mut self, name: &str) -> (i64, String) {
+        let conn = self.conn();
+        let account = accounts::insert(
+            conn,
+            &NewAccount {
+                name: name.into(),
+                reg_no: Some(format!("REG-{name}")),
+                ..NewAccount::default()
+            },
+            t0(),
+        )
+        .unwrap();
+        let device = devices::insert(
+            conn,
+            &NewDevice {
+                account_id: account.id,
+                unique_id: Some(format!("code-{name}")),
+                name: None,
+                guid: None,
+            },
+            t0(),
+        )
+        .unwrap();
+        (account.id, device.unique_id)
+    }
+
+    pub fn scan(&mut self, lane: &str, code: &[u8]) -> (ScanDecided, Vec<Effect>) {
+        let (tx, mut rx) = oneshot::channel();
+        let effects = self.booth().handle(Event::Scan(ScanRequest {
+            lane: lane.into(),
+            code: code.to_vec(),
+            source: ScanSource::Scanner,
+            reply: Some(tx),
+        }));
+        (rx.try_recv().unwrap(), effects)
+    }
+
+    pub fn gate(&mut self, lane: &str, signal: GateSignal) -> Vec<Effect> {
+        self.booth().handle(Event::Gate {
+            lane: lane.into(),
+            signal,
+        })
+    }
+
+    pub fn attendant(
+        &mut self,
+        command: AttendantCommand,
+    ) -> (Result<AttendantDone, AttendantError>, Vec<Effect>) {
+        let (tx, mut rx) = oneshot::channel();
+        let effects = self.booth().handle(Event::Attendant(AttendantRequest {
+            actor: "anna".into(),
+            command,
+            reply: Some(tx),
+        }));
+        (rx.try_recv().unwrap(), effects)
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.conn()
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Every row of every table, as text: to prove that a refused request wrote nothing.
+    pub fn dump(&self) -> Vec<String> {
+        let conn = self.conn();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut out = Vec::new();
+        for table in tables {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    let mut cells = Vec::new();
+                    for i in 0..n {
+                        let v: rusqlite::types::Value = r.get(i)?;
+                        cells.push(format!("{v:?}"));
+                    }
+                    Ok(format!("{table}: {}", cells.join(" | ")))
+                })
+                .unwrap();
+            out.extend(rows.map(Result::unwrap));
+        }
+        out
+    }
+
+    pub fn trans_total(&self, account_id: i64) -> Decimal {
+        accounts::get(self.conn(), account_id)
+            .unwrap()
+            .unwrap()
+            .trans_total
+    }
+}
+
+pub fn opens_gate(effects: &[Effect], lane: &str) -> bool {
+    effects.iter().any(|e| {
+        matches!(e, Effect::Gate { lane: l, command: clearpark::booth::GateCommand::Open } if l == lane)
+    })
+}
+
+pub fn printed(effects: &[Effect]) -> Vec<&clearpark::booth::PrintJob> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Print { job, .. } => Some(job),
+            _ => None,
+        })
+        .collect()
+}
