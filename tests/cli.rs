@@ -165,7 +165,7 @@ fn config_mistakes_are_reported_one_per_line() {
 fn headless_demo_logs_decisions_until_interrupted() {
     let dir = tempfile::tempdir().unwrap();
     let demo_dir = dir.path().join("demo");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clearpark"))
+    let child = Command::new(env!("CARGO_BIN_EXE_clearpark"))
         .args(["demo", "--headless", "--pace", "0.2", "--dir"])
         .arg(&demo_dir)
         .stdout(Stdio::piped())
