@@ -511,7 +511,7 @@ mod tests {
                 method: PaymentMethod::Cash
             }))
         );
-        let keys = [Char('2'), Enter, Char('k'), Enter];
+        let keys = [Char('1'), Enter, Char('k'), Enter];
         assert_eq!(
             drive(Task::LostTicket, &keys, &snap),
             TaskOutcome::Done(TaskCommand::Attendant(AttendantCommand::LostTicket {
