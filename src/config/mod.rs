@@ -455,7 +455,7 @@ impl Config {
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../config.toml.example");
+    const EXAMPLE: &str = include_str!("../../config.toml.example");
 
     fn no_env(_: &str) -> Option<String> {
         None
