@@ -13,6 +13,7 @@
 //! Adapters (`store`, `devices`, and later api, nwave, tui) depend on `booth` and `domain`,
 //! never on each other; the binary (`src/main.rs`) wires them together.
 
+pub mod api;
 pub mod booth;
 pub mod config;
 pub mod demo;
