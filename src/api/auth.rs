@@ -39,7 +39,9 @@ fn digest(secret: &str) -> [u8; 32] {
 fn matches_any(candidate: &[u8; 32], known: &[[u8; 32]]) -> bool {
     known
         .iter()
-        .fold(subtle::Choice::from(0), |found, k| found | candidate.ct_eq(k))
+        .fold(subtle::Choice::from(0), |found, k| {
+            found | candidate.ct_eq(k)
+        })
         .into()
 }
 
@@ -55,7 +57,10 @@ impl Auth {
             let mut validation = Validation::new(Algorithm::HS256);
             validation.leeway = JWT_LEEWAY_SECONDS;
             validation.validate_exp = true;
-            (DecodingKey::from_secret(secret.expose().as_bytes()), validation)
+            (
+                DecodingKey::from_secret(secret.expose().as_bytes()),
+                validation,
+            )
         });
         Auth {
             tokens: config.tokens.iter().map(|t| digest(t.expose())).collect(),
@@ -109,7 +114,11 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Middleware of the operators' routes: a configured token or a valid JWT, else 401.
-pub async fn require_operator(State(state): State<ApiState>, request: Request, next: Next) -> Response {
+pub async fn require_operator(
+    State(state): State<ApiState>,
+    request: Request,
+    next: Next,
+) -> Response {
     match bearer(request.headers()) {
         Some(token) if state.auth().is_operator(token) => next.run(request).await,
         _ => ApiError::Unauthorized.into_response(),
@@ -161,7 +170,10 @@ mod tests {
     #[test]
     fn device_keys() {
         let a = auth();
-        assert_eq!(a.device("device-key-000001").map(|d| d.name.as_str()), Some("pump"));
+        assert_eq!(
+            a.device("device-key-000001").map(|d| d.name.as_str()),
+            Some("pump")
+        );
         assert!(a.device("device-key-000002").is_none());
     }
 

@@ -50,16 +50,23 @@ pub async fn current_session(
             "no open parking session for this account".into(),
         ));
     };
-    Ok(envelope(StatusCode::OK, body(&state, &session, code, state.now())))
+    Ok(envelope(
+        StatusCode::OK,
+        body(&state, &session, code, state.now()),
+    ))
 }
 
 /// The price so far: what an exit now would charge; once charged (exiting), the charge.
 fn amount(session: &Session, now: DateTime<Utc>) -> String {
     let amount = match (session.state, session.total) {
         (SessionState::Exiting | SessionState::Closed, Some(total)) => total,
-        _ => pricing::quote(session.start, now.max(session.start), session.price_per_minute)
-            .map(|q| q.total)
-            .unwrap_or(rust_decimal::Decimal::ZERO),
+        _ => pricing::quote(
+            session.start,
+            now.max(session.start),
+            session.price_per_minute,
+        )
+        .map(|q| q.total)
+        .unwrap_or(rust_decimal::Decimal::ZERO),
     };
     pricing::round_money(amount).to_string()
 }

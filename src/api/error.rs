@@ -92,10 +92,9 @@ pub fn failure(message: &str) -> Value {
 /// A JSON answer with its status.
 pub fn envelope(status: StatusCode, body: Value) -> Response {
     let mut response = (status, Json(body)).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

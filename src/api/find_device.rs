@@ -98,7 +98,9 @@ pub async fn find_device(
             let mut data = Map::new();
             data.insert(
                 "TicketNo".into(),
-                decided.ticket.map_or(Value::Null, |t| Value::from(t.ticket_no)),
+                decided
+                    .ticket
+                    .map_or(Value::Null, |t| Value::from(t.ticket_no)),
             );
             data.insert("Parking".into(), parking);
             data

@@ -189,8 +189,7 @@ async fn frame(State(state): State<ApiState>, request: Request, next: Next) -> R
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v
-                    .bytes()
+                && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
         })
         .map(str::to_owned)
@@ -211,7 +210,7 @@ async fn frame(State(state): State<ApiState>, request: Request, next: Next) -> R
         method,
         target,
         status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1e3,
+        latency_ms = %format_args!("{:.3}", started.elapsed().as_secs_f64() * 1e3),
         request_id = id,
         "request"
     );
@@ -269,10 +268,12 @@ pub async fn start(
         Some(l) => l,
         None => bind(api.listen)?,
     };
-    let addr = listener.local_addr().map_err(|source| ApiStartError::Bind {
-        addr: api.listen,
-        source,
-    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ApiStartError::Bind {
+            addr: api.listen,
+            source,
+        })?;
     let tls = match &api.tls {
         Some(files) => Some(tls::load(files)?),
         None => {
@@ -298,19 +299,23 @@ pub async fn start(
         });
         let result = match tls {
             Some(config) => match axum_server::from_tcp_rustls(listener, config) {
-                Ok(server) => server
-                    .handle(handle)
-                    .first_request_timeout(api.request_timeout)
-                    .serve(service)
-                    .await,
+                Ok(server) => {
+                    server
+                        .handle(handle)
+                        .first_request_timeout(api.request_timeout)
+                        .serve(service)
+                        .await
+                }
                 Err(e) => Err(e),
             },
             None => match axum_server::from_tcp(listener) {
-                Ok(server) => server
-                    .handle(handle)
-                    .first_request_timeout(api.request_timeout)
-                    .serve(service)
-                    .await,
+                Ok(server) => {
+                    server
+                        .handle(handle)
+                        .first_request_timeout(api.request_timeout)
+                        .serve(service)
+                        .await
+                }
                 Err(e) => Err(e),
             },
         };

@@ -129,7 +129,9 @@ impl Table {
 /// One whole row by id.
 pub fn get(conn: &Connection, table: Table, id: i64) -> store::Result<Option<Map<String, Value>>> {
     let mut rows = page(conn, table, id - 1, 1)?;
-    Ok(rows.pop().filter(|r| r.get(table.id_column()) == Some(&Value::from(id))))
+    Ok(rows
+        .pop()
+        .filter(|r| r.get(table.id_column()) == Some(&Value::from(id))))
 }
 
 /// Whole rows with an id above `after_id`, in id order, `limit` at most.

@@ -24,7 +24,10 @@ pub async fn set_ip(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     query: Result<Query<SetIpQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let key = query.ok().and_then(|Query(q)| q.device_key).unwrap_or_default();
+    let key = query
+        .ok()
+        .and_then(|Query(q)| q.device_key)
+        .unwrap_or_default();
     // An unknown or missing key is refused before anything else happens: nothing is written.
     let Some(device) = state.auth().device(&key) else {
         return Err(ApiError::Unauthorized);
