@@ -212,7 +212,7 @@ pub(super) fn validate(
         None => raw.jwt_secret.map(|s| ("api.jwt_secret", s)),
     }
     .and_then(|(setting, s)| {
-        check_secret(setting, &s, MIN_JWT_SECRET_BYTES, problems).then(|| Secret(s))
+        check_secret(setting, &s, MIN_JWT_SECRET_BYTES, problems).then_some(Secret(s))
     });
     if tokens.is_empty() && jwt_secret.is_none() {
         problems.push(

@@ -240,8 +240,9 @@ pub fn printed(effects: &[Effect]) -> Vec<&clearpark::booth::PrintJob> {
 /// Every row of every table of a database file, as text, through a connection of its own (for
 /// a booth running on its thread): to prove that a refused request wrote nothing.
 pub fn dump_file(path: &std::path::Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .unwrap()
