@@ -179,7 +179,15 @@ fn main() {
     let mut codes = Vec::with_capacity(accounts_n);
     {
         let tx = store.transaction().unwrap();
-        resource::upsert(&tx, RES_GUID, "Parking", "0.05".parse().unwrap(), "TMT", now).unwrap();
+        resource::upsert(
+            &tx,
+            RES_GUID,
+            "Parking",
+            "0.05".parse().unwrap(),
+            "TMT",
+            now,
+        )
+        .unwrap();
         for i in 0..accounts_n {
             let account = accounts::insert(
                 &tx,
@@ -212,9 +220,13 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let mut running =
-            Running::start(&config, store, Box::new(SystemClock), DeviceOptions::default())
-                .unwrap();
+        let mut running = Running::start(
+            &config,
+            store,
+            Box::new(SystemClock),
+            DeviceOptions::default(),
+        )
+        .unwrap();
         let api_config = ApiConfig::new(
             "127.0.0.1:0".parse().unwrap(),
             "in",
@@ -239,12 +251,18 @@ fn main() {
         for _ in 0..50 {
             let get = |url: String| http.get(url).bearer_auth(TOKEN).send();
             get(format!("http://{constant}/constant")).await.unwrap();
-            get(format!("http://{addr}/clearpark/attendances/?limit=100")).await.unwrap();
+            get(format!("http://{addr}/clearpark/attendances/?limit=100"))
+                .await
+                .unwrap();
         }
 
         let client = http.clone();
         let (samples, wall) = load(
-            spread(requests, concurrency, &format!("http://{constant}/constant")),
+            spread(
+                requests,
+                concurrency,
+                &format!("http://{constant}/constant"),
+            ),
             move |url| {
                 let client = client.clone();
                 async move {
@@ -286,7 +304,11 @@ fn main() {
         })
         .await;
         let find = figures(samples, wall);
-        print("find-device, entrance/exit alternating", &find, Some(&ceiling));
+        print(
+            "find-device, entrance/exit alternating",
+            &find,
+            Some(&ceiling),
+        );
 
         let client = http.clone();
         let (samples, wall) = load(

@@ -524,6 +524,35 @@ mod tests {
     }
 
     #[test]
+    fn the_examples_api_section_is_valid_once_uncommented() {
+        let example = include_str!("../../config.toml.example");
+        let on: String = example
+            .lines()
+            .map(|l| match l.strip_prefix('#') {
+                Some(rest) if !rest.starts_with(' ') && !rest.is_empty() => rest,
+                _ => l,
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(on.contains("\n[api]\n"));
+        let err =
+            Config::parse(&on, "c.toml", Some(Path::new("/etc/clearpark")), &no_env).unwrap_err();
+        // Only the example's TLS files are missing on this machine.
+        assert_eq!(err.problems.len(), 2, "{err}");
+        assert!(
+            err.problems.iter().all(|p| p.starts_with("api.tls_")),
+            "{err}"
+        );
+        let on = on.replace("tls_cert =", "#").replace("tls_key =", "#");
+        let api = Config::parse(&on, "c.toml", None, &no_env)
+            .unwrap()
+            .api
+            .unwrap();
+        assert_eq!(api.device_keys.len(), 1);
+        assert_eq!(api.access_points.len(), 1);
+    }
+
+    #[test]
     fn a_bad_mac_address_is_named() {
         let text = LANES.replace("76:86:bb:de:63:ad", "76-86-BB-DE-63-AD");
         let err = Config::parse(&text, "c.toml", None, &no_env).unwrap_err();
