@@ -1037,3 +1037,174 @@ async fn tls_with_a_self_signed_certificate_then_a_graceful_stop() {
         "still answering after stop"
     );
 }
+
+/// A child process of this test, killed if the test fails before it is interrupted.
+struct Child(Option<std::process::Child>);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs the binary with `args` and waits for a stdout line containing `marker`; returns the
+/// child and every line read so far.
+fn spawn_until(dir: &std::path::Path, args: &[&str], marker: &str) -> (Child, Vec<String>) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clearpark"))
+        .current_dir(dir)
+        .env_remove("CLEARPARK_DATABASE")
+        .env_remove("CLEARPARK_RES_GUID")
+        .env_remove("CLEARPARK_CONFIG")
+        .env("RUST_LOG", "info")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+        let done = line.contains(marker);
+        lines.push(line);
+        if done {
+            // Keep draining so that the child never blocks on a full pipe.
+            std::thread::spawn(move || while rx.recv().is_ok() {});
+            return (Child(Some(child)), lines);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("no {marker:?} in the output: {lines:#?}");
+}
+
+/// Ctrl-C for the child this test started, then its exit status.
+fn interrupt(mut guard: Child) -> std::process::ExitStatus {
+    let mut child = guard.0.take().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_prints_a_token_and_a_curl_that_work() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let demo_dir = dir.path().join("demo");
+    let (child, lines) = spawn_until(
+        dir.path(),
+        &[
+            "demo",
+            "--headless",
+            "--api",
+            "127.0.0.1:0",
+            "--dir",
+            demo_dir.to_str().unwrap(),
+            "--pace",
+            "60",
+        ],
+        "driver    curl",
+    );
+    let text = lines.join("\n");
+    let find = |prefix: &str, until: char| {
+        let start = text
+            .find(prefix)
+            .unwrap_or_else(|| panic!("{prefix} in {text}"))
+            + prefix.len();
+        text[start..].split(until).next().unwrap().to_owned()
+    };
+    let base = format!("http://{}", find("http://", ' '));
+    let token = find("bearer token ", '\n');
+    let code = find("{\"data\":\"", '"');
+    assert_eq!(code, REFERENCE_CODE);
+    let body: Value = reqwest::Client::new()
+        .post(format!("{base}/find-device/?type=entrance"))
+        .bearer_auth(&token)
+        .json(&json!({"data": code}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["status"], 1, "{body}");
+    assert_eq!(body["data"]["RpAccName"], "bionicccccc");
+    let driver = find("Bearer cpd_", '"');
+    let res = reqwest::Client::new()
+        .get(format!("{base}/api/car_driver/parking_sessions/current"))
+        .bearer_auth(format!("cpd_{driver}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(interrupt(child).success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_the_configured_api_and_api_overrides_its_address() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            r#"[booth]
+name = "Run Park"
+database = "booth.db"
+res_guid = "{}"
+[resource]
+name = "Parking"
+price_per_minute = "0.05"
+currency = "TMT"
+[[lanes]]
+id = "in-1"
+direction = "entrance"
+[[lanes]]
+id = "out-1"
+direction = "exit"
+[api]
+listen = "127.0.0.1:1"
+tokens = ["{TOKEN}"]
+"#,
+            support::RES_GUID
+        ),
+    )
+    .unwrap();
+    let init = std::process::Command::new(env!("CARGO_BIN_EXE_clearpark"))
+        .current_dir(dir.path())
+        .env_remove("CLEARPARK_DATABASE")
+        .env_remove("CLEARPARK_RES_GUID")
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+    // Port 1 would need root: the --api override is what makes this start.
+    let (child, lines) = spawn_until(
+        dir.path(),
+        &["run", "--api", "127.0.0.1:0"],
+        "API on http://",
+    );
+    let line = lines.last().unwrap();
+    let base = &line[line.find("http://").unwrap()..];
+    let res = reqwest::Client::new()
+        .get(format!("{base}/clearpark/rp-accs/"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["total"], 0);
+    assert!(interrupt(child).success());
+}
