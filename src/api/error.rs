@@ -98,6 +98,18 @@ pub fn envelope(status: StatusCode, body: Value) -> Response {
     response
 }
 
+/// A JSON answer whose body is already written.
+pub fn json_body(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// Turns an answer that some layer produced without a JSON body (the router's 404 and 405, a
 /// body-limit 413) into the envelope, keeping its status and headers (`Allow`).
 pub fn ensure_json(response: Response, method: &str) -> Response {
