@@ -1,6 +1,6 @@
 //! Who is calling: operators and accounting systems with a configured bearer token or an HS256
 //! JWT, remote IO devices with their key, drivers with their own token (checked in
-//! [`super::driver`]). Secrets are compared as SHA-256 digests in constant time, so neither the
+//! `api::driver`). Secrets are compared as SHA-256 digests in constant time, so neither the
 //! length nor the content of a configured secret leaks through timing.
 
 use super::ApiState;
