@@ -7,7 +7,7 @@ mod support;
 use chrono::TimeDelta;
 use clearpark::api;
 use clearpark::booth::clock::ManualClock;
-use clearpark::booth::{GateSignal, ScanOutcome, ScanSource};
+use clearpark::booth::{AttendantCommand, AttendantDone, GateSignal, ScanOutcome, ScanSource};
 use clearpark::config::api::{AccessPoint, DeviceKey, Secret, TlsFiles};
 use clearpark::config::{ApiConfig, Config, GateEndpoint, PrinterEndpoint};
 use clearpark::demo::{self, DemoCode};
@@ -84,7 +84,8 @@ async fn server(gates: Gates, adjust: impl FnOnce(&Store, &mut ApiConfig)) -> Se
     let db = dir.path().join("booth.db");
     let mut config = support::config(db.clone());
     for lane in &mut config.lanes {
-        lane.printer = PrinterEndpoint::None;
+        lane.printer =
+            PrinterEndpoint::File(dir.path().join(format!("printer-{}.escpos", lane.id)));
         if gates == Gates::None {
             lane.gate = GateEndpoint::None;
         }
@@ -476,6 +477,46 @@ async fn anti_passback_holds_between_a_lane_scan_and_the_api() {
     assert_eq!(body["data"]["Parking"]["TotalPrice"], "3.05");
     let (_, body) = s.find("exit", &code).await;
     assert_eq!(body["reason"], "not_inside");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_in_ticket_at_the_api_exit_is_told_to_pay_at_the_booth() {
+    let mut s = server(Gates::None, |_, _| {}).await;
+    let client = s.running.as_ref().unwrap().client();
+    let done = client
+        .attendant("anna", AttendantCommand::IssueTicket { lane: IN.into() })
+        .await
+        .unwrap()
+        .unwrap();
+    let AttendantDone::TicketIssued {
+        code, ticket_no, ..
+    } = done
+    else {
+        panic!("{done:?}")
+    };
+    s.clock.advance(TimeDelta::minutes(25));
+    let before = s.dump();
+    let (status, body) = s.find("exit", &code).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], 0);
+    assert_eq!(body["reason"], "payment_required");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("{ticket_no:06}")) && message.contains("1.25 TMT"),
+        "{message}"
+    );
+    assert_eq!(
+        s.dump(),
+        before,
+        "nothing is written until the attendant takes the payment"
+    );
+    // The lane now waits for the payment, as after a scan at the lane.
+    let waiting = s.running.as_ref().unwrap().snapshots().borrow().lanes[1]
+        .awaiting_payment
+        .clone()
+        .unwrap();
+    assert_eq!(waiting.ticket_no, ticket_no);
     s.stop().await;
 }
 
