@@ -229,3 +229,27 @@ CREATE TABLE audit_log (
     detail    TEXT
 );
 CREATE INDEX audit_at ON audit_log (at);
+
+-- HTTP API ---------------------------------------------------------------------------------------
+
+-- Remote IO devices that report their address through `GET /set-ip/?device_key=...`. The key
+-- itself stays in the config; only its SHA-256 (hex) is kept, to notice a rotated key.
+CREATE TABLE remote_io_device (
+    name              TEXT    PRIMARY KEY,
+    key_sha256        TEXT    NOT NULL,
+    last_address      TEXT    NOT NULL,     -- the peer address of the last report, ip:port
+    last_seen         TEXT    NOT NULL,
+    first_seen        TEXT    NOT NULL,
+    reports           INTEGER NOT NULL DEFAULT 1
+);
+
+-- Drivers' access tokens for `GET /api/car_driver/parking_sessions/current`, made by
+-- `clearpark accounts token <account>`. Only the SHA-256 (hex) of a token is kept: the token is
+-- shown once, when it is made.
+CREATE TABLE api_driver_token (
+    id            INTEGER PRIMARY KEY,
+    "RpAccId"     INTEGER NOT NULL REFERENCES tbl_dk_rp_acc ("RpAccId"),
+    token_sha256  TEXT    NOT NULL UNIQUE,
+    created_at    TEXT    NOT NULL
+);
+CREATE INDEX driver_token_account ON api_driver_token ("RpAccId");

@@ -7,12 +7,14 @@
 //! * [`store`] — the SQLite database: schema, migrations, one module per table group.
 //! * [`booth`] — the one task that decides: events in, commit, effects and snapshots out.
 //! * [`devices`] — each lane's gate and printer as tasks, fed by the booth's effects.
+//! * [`api`] — the embedded HTTP API (axum): find-device, set-ip, sync lists, drivers' sessions.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
 //! * [`runtime`] — starts a booth with its adapters under one shutdown token.
 //!
-//! Adapters (`store`, `devices`, and later api, nwave, tui) depend on `booth` and `domain`,
+//! Adapters (`store`, `devices`, `api`, and later nwave, tui) depend on `booth` and `domain`,
 //! never on each other; the binary (`src/main.rs`) wires them together.
 
+pub mod api;
 pub mod booth;
 pub mod config;
 pub mod demo;

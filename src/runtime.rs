@@ -2,11 +2,14 @@
 //! adapters land) the API and the Nwave consumer, all under one shutdown token. The binary's
 //! `run` and `demo` and the integration tests start booths through here.
 
+use crate::api::{self, ApiStartError, ApiState};
 use crate::booth::clock::Clock;
 use crate::booth::{Booth, BoothClient, BoothError, BoothHandle, Snapshot};
-use crate::config::Config;
+use crate::config::{ApiConfig, Config};
 use crate::devices::{self, DeviceOptions};
 use crate::store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +28,8 @@ pub enum StartError {
     Booth(#[from] BoothError),
     #[error("cannot start the booth thread: {0}")]
     Thread(#[from] std::io::Error),
+    #[error(transparent)]
+    Api(#[from] ApiStartError),
 }
 
 impl Running {
@@ -60,6 +65,22 @@ impl Running {
 
     pub fn snapshots(&self) -> watch::Receiver<Snapshot> {
         self.booth.snapshots.clone()
+    }
+
+    /// Starts the HTTP API on this runtime under the same shutdown. `listener` is a socket
+    /// already bound (the demo's fallback port), or `None` to bind `api.listen`; `clock` prices
+    /// drivers' sessions so far (the booth's clock). Returns the address it listens on.
+    pub async fn serve_api(
+        &mut self,
+        config: &Config,
+        api: ApiConfig,
+        clock: Arc<dyn Clock + Sync>,
+        listener: Option<std::net::TcpListener>,
+    ) -> Result<SocketAddr, StartError> {
+        let state = ApiState::new(config, api, self.client(), self.snapshots(), clock);
+        let listening = api::start(state, listener, self.shutdown.clone()).await?;
+        self.tasks.spawn(listening.server);
+        Ok(listening.addr)
     }
 
     /// Adds a task that lives as long as the booth (traffic, API server...).

@@ -39,12 +39,20 @@ fn hostile_codes_change_nothing_and_cannot_corrupt_the_screen() {
     for cell in buffer.content() {
         let symbol = cell.symbol();
         assert!(
-            !symbol.chars().any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c) || c == '\u{200B}'),
+            !symbol.chars().any(|c| c.is_control()
+                || ('\u{202A}'..='\u{202E}').contains(&c)
+                || c == '\u{200B}'),
             "a control or bidi character reached the screen: {symbol:?}"
         );
     }
     let screen = terminal.backend().to_string();
-    assert!(screen.contains("┌ Activity"), "the frame is intact:\n{screen}");
+    assert!(
+        screen.contains("┌ Activity"),
+        "the frame is intact:\n{screen}"
+    );
     assert!(screen.contains("invalid_code"), "{screen}");
-    assert!(screen.contains("<10485760 bytes>") || screen.contains("AAAA…AAAA"), "{screen}");
+    assert!(
+        screen.contains("<10485760 bytes>") || screen.contains("AAAA…AAAA"),
+        "{screen}"
+    );
 }

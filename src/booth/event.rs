@@ -21,6 +21,8 @@ pub enum Event {
         detail: String,
     },
     Attendant(AttendantRequest),
+    /// A remote IO device reported its address (`GET /set-ip/`).
+    RemoteIo(super::remote_io::RemoteIoReport),
     /// Stop after the events already queued.
     Shutdown,
 }

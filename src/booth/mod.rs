@@ -13,6 +13,7 @@ mod effect;
 mod event;
 mod outcome;
 mod paper;
+mod remote_io;
 pub mod runner;
 mod scan;
 mod snapshot;
@@ -25,6 +26,7 @@ pub use event::{
     ScanSource,
 };
 pub use outcome::{AttendantDone, AttendantError, ScanDecided, ScanOutcome};
+pub use remote_io::{RemoteIoFailed, RemoteIoReport};
 pub use runner::{BoothClient, BoothGone, BoothHandle};
 pub use snapshot::{GatePosition, GateView, LaneView, PaymentDue, RevenueView, Snapshot};
 
@@ -159,6 +161,10 @@ impl Booth {
                 Vec::new()
             }
             Event::Attendant(request) => self.attendant(request),
+            Event::RemoteIo(report) => {
+                self.remote_io(report);
+                Vec::new()
+            }
             Event::Shutdown => Vec::new(),
         };
         self.publish();

@@ -4,6 +4,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use clearpark::config::Config;
 use clearpark::store::accounts::{self, Account, NewAccount};
+use clearpark::store::driver_tokens;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -21,6 +22,16 @@ pub enum AccountsCommand {
     /// Import accounts from a CSV file with a header row. Columns: name (required), reg_no,
     /// user_name, phone, email, type_id, status_id, guid. All rows or none are imported.
     Import { file: PathBuf },
+    /// Make an access token for the account's driver app (GET
+    /// /api/car_driver/parking_sessions/current). The token is printed once; only its SHA-256
+    /// is stored. Earlier tokens stay valid until revoked.
+    Token {
+        /// The account: its id, GUID, registration number or user name.
+        account: String,
+        /// Instead of making a token, revoke every token of the account.
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +112,24 @@ pub fn run(config: &Config, command: AccountsCommand) -> anyhow::Result<()> {
             }
             tx.commit()?;
             println!("imported {count} account(s) from {}", file.display());
+        }
+        AccountsCommand::Token { account, revoke } => {
+            let account = accounts::find(store.conn(), &account)?
+                .with_context(|| format!("no account {account:?}"))?;
+            if revoke {
+                let n = driver_tokens::revoke_all(store.conn(), account.id)?;
+                println!(
+                    "revoked {n} token(s) of account {} {:?}",
+                    account.id, account.name
+                );
+            } else {
+                let token = driver_tokens::create(store.conn(), account.id, now)?;
+                println!(
+                    "driver token for account {} {:?} (shown once, keep it):",
+                    account.id, account.name
+                );
+                println!("{token}");
+            }
         }
     }
     Ok(())

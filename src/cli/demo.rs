@@ -8,6 +8,7 @@ use clearpark::devices::DeviceOptions;
 use clearpark::runtime::Running;
 use clearpark::store::Store;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Args)]
@@ -19,12 +20,15 @@ pub struct DemoArgs {
     /// temporary folder when left out. Must not hold a clearpark database already.
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Who is at the console, for the audit log (default: the login name).
-    #[arg(long)]
-    attendant: Option<String>,
     /// Average seconds between two simulated arrivals.
     #[arg(long, default_value_t = 2.5)]
     pace: f64,
+    /// Who is at the console, for the audit log (default: the login name).
+    #[arg(long)]
+    attendant: Option<String>,
+    /// Where the demo's HTTP API listens; 127.0.0.1:8080, or a free port when that is taken.
+    #[arg(long, value_name = "ADDR")]
+    api: Option<std::net::SocketAddr>,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -49,7 +53,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         super::logging::to_file(&dir.join("clearpark.log"))?;
     }
     let mut store = Store::open(&config.booth.database)?;
-    let codes = demo::seed(&mut store, &config, chrono::Utc::now())?;
+    // Whole seconds, as the booth stores its own times.
+    let now = clearpark::booth::clock::Clock::now(&SystemClock);
+    let mut codes = demo::seed(&mut store, &config, now)?;
 
     println!("clearpark demo — {}", config.booth.name);
     println!("  database  {}", config.booth.database.display());
@@ -67,10 +73,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  codes     {} (the reference's device), {} ({})",
         codes[0].code, codes[1].code, codes[1].holder
     );
+    let demo_api = DemoApi::prepare(&store, &mut codes, args.api)?;
+    demo_api.print();
+    println!("  Ctrl-C stops the demo.");
     let greeting = format!(
-        "Demo: files in {}. Press ? for keys, s to type a code (e.g. {}).",
+        "Demo: files in {}; API {} token {}. ? for keys, s to type a code.",
         dir.display(),
-        codes[0].code
+        demo_api.addr,
+        demo_api.token
     );
 
     let pace = Duration::from_secs_f64(args.pace.clamp(0.05, 60.0));
@@ -82,6 +92,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             Box::new(SystemClock),
             DeviceOptions::default(),
         )?;
+        if let Err(e) = demo_api.serve(&mut running, &config).await {
+            running.stop().await;
+            return Err(e);
+        }
         running.spawn(traffic::run(
             traffic::TrafficPlan {
                 entrance_lane: demo::ENTRANCE_LANE.into(),
@@ -96,4 +110,96 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let actor = super::console::attendant_name(args.attendant);
         super::console::serve(running, &config, args.headless, actor, Some(greeting)).await
     })
+}
+
+/// The demo's HTTP API: a random bearer token, a driver token, and codes kept out of the
+/// simulated traffic so that a person trying the curl examples is not beaten to the gate.
+struct DemoApi {
+    listener: std::net::TcpListener,
+    addr: std::net::SocketAddr,
+    token: String,
+    driver_token: String,
+    codes: Vec<demo::DemoCode>,
+}
+
+impl DemoApi {
+    fn prepare(
+        store: &Store,
+        codes: &mut Vec<demo::DemoCode>,
+        addr: Option<std::net::SocketAddr>,
+    ) -> anyhow::Result<DemoApi> {
+        use clearpark::api;
+        let default: std::net::SocketAddr = clearpark::config::api::DEFAULT_LISTEN.parse()?;
+        let listener = match (api::bind(addr.unwrap_or(default)), addr) {
+            (Ok(l), _) => l,
+            // The default port is taken (another demo?): any free port will do.
+            (Err(_), None) => api::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?,
+            (Err(e), Some(_)) => return Err(e.into()),
+        };
+        let addr = listener.local_addr()?;
+        // The reference's device and two more parked nowhere, for the person at the keyboard.
+        let mut kept = Vec::new();
+        codes.retain(|c| {
+            let keep = kept.len() < 3 && !c.inside && !c.blocked;
+            if keep {
+                kept.push(c.clone());
+            }
+            !keep
+        });
+        let reference_account = clearpark::store::accounts::find(store.conn(), "ARAK12")?
+            .context("the demo's reference account is missing")?;
+        Ok(DemoApi {
+            listener,
+            addr,
+            token: format!("demo-{}", uuid::Uuid::new_v4().simple()),
+            driver_token: clearpark::store::driver_tokens::create(
+                store.conn(),
+                reference_account.id,
+                chrono::Utc::now(),
+            )?,
+            codes: kept,
+        })
+    }
+
+    fn print(&self) {
+        let base = format!("http://{}", self.addr);
+        println!("  API       {base}   bearer token {}", self.token);
+        for c in &self.codes {
+            println!("  API code  {} ({})", c.code, c.holder);
+        }
+        println!("  try       curl -X POST \"{base}/find-device/?type=entrance\" \\");
+        println!(
+            "              -H \"Authorization: Bearer {}\" \\",
+            self.token
+        );
+        println!("              -H \"Content-Type: application/json\" \\");
+        println!(
+            "              -d '{{\"data\":\"{}\"}}'",
+            self.codes
+                .first()
+                .map_or("788879fbe6635", |c| c.code.as_str())
+        );
+        println!(
+            "  driver    curl -H \"Authorization: Bearer {}\" {base}/api/car_driver/parking_sessions/current",
+            self.driver_token
+        );
+    }
+
+    async fn serve(
+        self,
+        running: &mut Running,
+        config: &clearpark::config::Config,
+    ) -> anyhow::Result<()> {
+        let api = clearpark::config::ApiConfig::new(
+            self.addr,
+            demo::ENTRANCE_LANE,
+            demo::EXIT_LANE,
+            vec![clearpark::config::api::Secret::new(self.token)],
+        );
+        running
+            .serve_api(config, api, Arc::new(SystemClock), Some(self.listener))
+            .await
+            .context("cannot start the demo's API")?;
+        Ok(())
+    }
 }

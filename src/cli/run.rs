@@ -6,6 +6,7 @@ use clearpark::booth::clock::SystemClock;
 use clearpark::devices::DeviceOptions;
 use clearpark::runtime::Running;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -15,10 +16,20 @@ pub struct RunArgs {
     /// Who is at the console, for the audit log (default: the login name).
     #[arg(long)]
     attendant: Option<String>,
+    /// Serve the HTTP API on this address instead of api.listen (needs an [api] section).
+    #[arg(long, value_name = "ADDR")]
+    api: Option<std::net::SocketAddr>,
 }
 
 pub fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
-    let config = super::load_config(config_path)?;
+    let mut config = super::load_config(config_path)?;
+    match (&mut config.api, args.api) {
+        (Some(api), Some(addr)) => api.listen = addr,
+        (None, Some(_)) => anyhow::bail!(
+            "--api: the config has no [api] section (tokens, lanes); add one (see config.toml.example)"
+        ),
+        _ => {}
+    }
     if !config.booth.database.exists() {
         anyhow::bail!(
             "no database at {} (booth.database): run `clearpark init` first",
@@ -33,13 +44,26 @@ pub fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
     let store = super::open_store(&config)?;
     let rt = super::runtime()?;
     rt.block_on(async move {
-        let running = Running::start(
+        let mut running = Running::start(
             &config,
             store,
             Box::new(SystemClock),
             DeviceOptions::default(),
         )
         .context("cannot start the booth")?;
+        if let Some(api) = config.api.clone() {
+            let scheme = if api.tls.is_some() { "https" } else { "http" };
+            match running
+                .serve_api(&config, api, Arc::new(SystemClock), None)
+                .await
+            {
+                Ok(addr) => tracing::info!("API on {scheme}://{addr}"),
+                Err(e) => {
+                    running.stop().await;
+                    return Err(anyhow::Error::new(e).context("cannot start the API"));
+                }
+            }
+        }
         tracing::info!(
             site = config.booth.name,
             lanes = config.lanes.len(),

@@ -64,6 +64,7 @@ pub fn config(db: PathBuf) -> Config {
             lane(IN, Direction::Entrance, true, true),
             lane(OUT, Direction::Exit, true, true),
         ],
+        api: None,
     }
 }
 
@@ -234,4 +235,34 @@ pub fn printed(effects: &[Effect]) -> Vec<&clearpark::booth::PrintJob> {
             _ => None,
         })
         .collect()
+}
+
+/// Every row of every table of a database file, as text, through a connection of its own (for
+/// a booth running on its thread): to prove that a refused request wrote nothing.
+pub fn dump_file(path: &std::path::Path) -> Vec<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}: {}", cells.join(" | ")))
+            })
+            .unwrap();
+        out.extend(rows.map(Result::unwrap));
+    }
+    out
 }

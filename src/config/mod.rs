@@ -3,6 +3,10 @@
 //! all of them at once, so that one edit fixes a file. Secrets and paths may come from
 //! `CLEARPARK_*` environment variables instead of the file.
 
+pub mod api;
+
+pub use api::ApiConfig;
+
 use crate::domain::session::Direction;
 use crate::store::DbStructure;
 use chrono_tz::Tz;
@@ -20,6 +24,8 @@ pub struct Config {
     /// The priced resource `clearpark init` creates; `None` when the accounting sync provides it.
     pub resource: Option<ResourceSeed>,
     pub lanes: Vec<LaneConfig>,
+    /// The embedded HTTP API (`[api]`); `None`: no API.
+    pub api: Option<ApiConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +129,7 @@ struct RawConfig {
     resource: Option<RawResource>,
     #[serde(default)]
     lanes: Vec<RawLane>,
+    api: Option<api::RawApi>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +171,8 @@ struct RawLane {
     gate: String,
     #[serde(default = "none")]
     printer: String,
+    /// The Bluetooth access point at the lane's gate, for the driver's app (`[api]`).
+    mac_address: Option<String>,
 }
 
 fn default_timezone() -> String {
@@ -316,12 +325,16 @@ fn validate(
     });
 
     let mut seen = HashSet::new();
-    let lanes = raw
+    let mut macs = Vec::new();
+    let lanes: Vec<LaneConfig> = raw
         .lanes
         .into_iter()
         .enumerate()
         .map(|(i, l)| {
             let at = format!("lanes[{i}]");
+            if let Some(mac) = l.mac_address.as_deref() {
+                macs.extend(api::mac_address(&at, mac, problems).map(|m| (l.id.clone(), m)));
+            }
             if l.id.trim().is_empty()
                 || !l
                     .id
@@ -358,6 +371,9 @@ fn validate(
             }
         })
         .collect();
+    let api = raw
+        .api
+        .map(|a| api::validate(a, &lanes, macs, &resolve, env, problems));
 
     Config {
         booth: BoothSettings {
@@ -373,6 +389,7 @@ fn validate(
         },
         resource,
         lanes,
+        api,
     }
 }
 
@@ -455,7 +472,7 @@ impl Config {
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../config.toml.example");
+    const EXAMPLE: &str = include_str!("../../config.toml.example");
 
     fn no_env(_: &str) -> Option<String> {
         None

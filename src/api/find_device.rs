@@ -1,0 +1,178 @@
+//! `POST /find-device/?type=entrance|exit` with `{"data": "<QR>"}`: a scan at the lane the
+//! config maps, decided by the booth like any other, answered with the reference's payload.
+
+use super::ApiState;
+use super::error::{ApiError, envelope};
+use super::rows::{self, Table};
+use crate::booth::{ScanOutcome, ScanSource};
+use crate::domain::pricing::Quote;
+use crate::domain::session::Refusal;
+use crate::store::sessions::Session;
+use crate::store::time;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, serde::Deserialize)]
+pub struct FindDeviceQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+pub async fn find_device(
+    State(state): State<ApiState>,
+    query: Result<Query<FindDeviceQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let lane = match query.kind.as_deref() {
+        Some("entrance") => state.config().entrance_lane.clone(),
+        Some("exit") => state.config().exit_lane.clone(),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "type={other:?} is not entrance or exit"
+            )));
+        }
+        None => {
+            return Err(ApiError::BadRequest(
+                "the query parameter type is missing: ?type=entrance or ?type=exit".into(),
+            ));
+        }
+    };
+    let code = qr_data(body)?;
+    let decided = state.booth().scan(&lane, code, ScanSource::Api).await?;
+
+    let (session, quote) = match decided.outcome {
+        ScanOutcome::Refused(Refusal::UnknownCode) => {
+            // The reference's "device not found", exactly.
+            return Ok(envelope(StatusCode::OK, json!({"status": 0, "data": {}})));
+        }
+        ScanOutcome::Refused(refusal @ Refusal::Unavailable) => {
+            return Ok(envelope(StatusCode::SERVICE_UNAVAILABLE, refused(&refusal)));
+        }
+        ScanOutcome::Refused(refusal) => return Ok(envelope(StatusCode::OK, refused(&refusal))),
+        ScanOutcome::AwaitingPayment { session, quote } => {
+            let ticket = decided.ticket.map(|t| t.ticket_no).unwrap_or_default();
+            return Ok(envelope(
+                StatusCode::OK,
+                json!({
+                    "status": 0,
+                    "data": {},
+                    "message": format!(
+                        "Ticket {ticket:06}: {} min, pay {} {} at the booth; the gate opens once the attendant records the payment.",
+                        quote.billed_minutes, quote.total, session.currency
+                    ),
+                    "reason": "payment_required",
+                }),
+            ));
+        }
+        ScanOutcome::Entered { session, .. } => (session, None),
+        ScanOutcome::Exited { session, quote, .. } => (session, Some(quote)),
+    };
+    let parking = parking(&session, quote.as_ref());
+    let data = match (decided.account, decided.device) {
+        (Some(account), Some(device)) => {
+            let (account_row, device_row) = state
+                .readers()
+                .read(move |conn| {
+                    Ok((
+                        rows::get(conn, Table::Accounts, account.id)?,
+                        rows::get(conn, Table::Devices, device.id)?,
+                    ))
+                })
+                .await?;
+            let (Some(mut data), Some(device)) = (account_row, device_row) else {
+                return Err(ApiError::Internal(
+                    "a scanned account or device row is gone".into(),
+                ));
+            };
+            data.insert("Device".into(), Value::Object(device));
+            data.insert("Parking".into(), parking);
+            data
+        }
+        // A walk-in ticket at the entrance again (a retry): no account to show.
+        _ => {
+            let mut data = Map::new();
+            data.insert(
+                "TicketNo".into(),
+                decided
+                    .ticket
+                    .map_or(Value::Null, |t| Value::from(t.ticket_no)),
+            );
+            data.insert("Parking".into(), parking);
+            data
+        }
+    };
+    Ok(envelope(
+        StatusCode::OK,
+        json!({"status": 1, "data": data, "message": "Find Device", "total": 1}),
+    ))
+}
+
+/// The QR code of `{"data": "<QR>"}`, or a 400 that says what is wrong with the body.
+fn qr_data(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadRequest(format!("cannot read the body: {}", e.body_text()))
+        }
+    })?;
+    if body.is_empty() {
+        return Err(ApiError::BadRequest(
+            "the body is empty; send {\"data\": \"<QR code>\"}".into(),
+        ));
+    }
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    match value.get("data") {
+        Some(Value::String(code)) => Ok(code.clone()),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "\"data\" must be a string (the QR code), not {}",
+            kind_of(other)
+        ))),
+        None if value.is_object() => Err(ApiError::BadRequest(
+            "\"data\" is missing; send {\"data\": \"<QR code>\"}".into(),
+        )),
+        None => Err(ApiError::BadRequest(format!(
+            "the body must be a JSON object {{\"data\": \"<QR code>\"}}, not {}",
+            kind_of(&value)
+        ))),
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn refused(refusal: &Refusal) -> Value {
+    json!({
+        "status": 0,
+        "data": {},
+        "message": refusal.to_string(),
+        "reason": refusal.code(),
+    })
+}
+
+/// `Parking`: the stay so far. On an entrance only the start, the price per minute and the
+/// currency are known; on an exit, everything the receipt shows.
+fn parking(session: &Session, quote: Option<&Quote>) -> Value {
+    json!({
+        "AttStartDate": time::format(session.start),
+        "AttEndDate": quote.map(|q| time::format(q.end)),
+        "Minutes": quote.map(|q| q.billed_minutes),
+        "ResPrice": session.price_per_minute.to_string(),
+        "TotalPrice": quote.map(|q| q.total.to_string()),
+        "Currency": session.currency,
+    })
+}
