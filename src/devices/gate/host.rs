@@ -1,0 +1,603 @@
+//! The console's side of the gate protocol as a pure state machine (docs/gate-protocol.md, "The
+//! console's side"): greeting, sequence numbers, one command in flight with resends, pings,
+//! silence, and the translation of reports into booth signals. [`super::link`] feeds it the
+//! port's bytes, the booth's commands and the time, and carries out its [`Action`]s.
+//!
+//! Commands go one at a time (stop-and-wait): the controller only remembers the last command
+//! it executed, so a resend is recognised as such only when no other command was sent since.
+
+use super::protocol::{Barrier, Command, GateEvent, Report};
+use crate::booth::{GateCommand, GateSignal};
+use crate::devices::lines::{LineSplitter, Piece};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// A command unanswered this long is sent again with the same seq.
+pub const RESEND_AFTER: Duration = Duration::from_millis(200);
+/// Resends after the first send; a command still unanswered after the last marks the link offline.
+pub const RESENDS: u8 = 3;
+/// Liveness check while nothing else is in flight.
+pub const PING_EVERY: Duration = Duration::from_secs(1);
+/// No valid line for this long: the gate is shown offline.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(3);
+/// While the controller does not answer `HELLO`, it is asked again this often.
+pub const HELLO_EVERY: Duration = Duration::from_secs(1);
+
+/// What the link must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Write this line to the port.
+    Send(Vec<u8>),
+    /// Tell the booth.
+    Signal(GateSignal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// No port.
+    Closed,
+    /// `HELLO` sent, waiting for `READY`.
+    Greeting,
+    /// `READY` received, `STATUS` in flight.
+    Syncing,
+    /// `STATUS` answered: commands flow.
+    Online,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct InFlight {
+    command: Command,
+    sent_at: Duration,
+    resends: u8,
+}
+
+#[derive(Debug)]
+pub struct HostLink {
+    phase: Phase,
+    next_seq: u16,
+    in_flight: Option<InFlight>,
+    queue: VecDeque<GateCommand>,
+    splitter: LineSplitter,
+    last_heard: Duration,
+    last_sent: Duration,
+    /// What the booth was last told.
+    online: bool,
+    firmware: Option<String>,
+    dropped_lines: u64,
+}
+
+impl HostLink {
+    /// A link whose first command carries `first_seq` (random in practice, so that a console
+    /// restarted mid-conversation does not repeat the last seq the controller saw).
+    pub fn new(first_seq: u16) -> HostLink {
+        HostLink {
+            phase: Phase::Closed,
+            next_seq: first_seq,
+            in_flight: None,
+            queue: VecDeque::new(),
+            splitter: super::protocol::splitter(),
+            last_heard: Duration::ZERO,
+            last_sent: Duration::ZERO,
+            online: false,
+            firmware: None,
+            dropped_lines: 0,
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Lines dropped since start: bad framing, bad checksum, unknown reports.
+    pub fn dropped_lines(&self) -> u64 {
+        self.dropped_lines
+    }
+
+    /// The controller's firmware version, once it has said `READY`.
+    pub fn firmware(&self) -> Option<&str> {
+        self.firmware.as_deref()
+    }
+
+    /// The port is open: greet the controller.
+    pub fn port_opened(&mut self, now: Duration) -> Vec<Action> {
+        self.splitter.reset();
+        self.phase = Phase::Greeting;
+        self.in_flight = None;
+        self.last_heard = now;
+        let mut out = Vec::new();
+        self.send(now, Command::Hello, &mut out);
+        out
+    }
+
+    /// The port is gone (I/O error, unplugged).
+    pub fn port_closed(&mut self) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.go_offline("port closed", &mut out);
+        self.phase = Phase::Closed;
+        out
+    }
+
+    /// A command decided by the booth. One that cannot be delivered (the link is not online)
+    /// is dropped, and the booth is told the gate is offline so that the cycle it started ends
+    /// without spending a try.
+    pub fn command(&mut self, now: Duration, command: GateCommand) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.phase != Phase::Online {
+            tracing::warn!(?command, phase = ?self.phase, "gate offline: command not sent");
+            self.online = false;
+            out.push(Action::Signal(GateSignal::Online(false)));
+            return out;
+        }
+        self.queue.push_back(command);
+        self.pump(now, &mut out);
+        out
+    }
+
+    /// Bytes read from the port.
+    pub fn received(&mut self, now: Duration, bytes: &[u8]) -> Vec<Action> {
+        let mut out = Vec::new();
+        for piece in self.splitter.push(bytes) {
+            match piece {
+                Piece::Line(line) => self.line(now, &line, &mut out),
+                Piece::Overlong { len, .. } => {
+                    self.dropped_lines += 1;
+                    tracing::debug!(
+                        len,
+                        dropped = self.dropped_lines,
+                        "gate line too long; dropped"
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Time passed: resends, silence, pings.
+    pub fn tick(&mut self, now: Duration) -> Vec<Action> {
+        let mut out = Vec::new();
+        if let Some(f) = self.in_flight
+            && now >= f.sent_at + RESEND_AFTER
+        {
+            if f.resends < RESENDS {
+                tracing::debug!(command = %f.command, "no answer; sending again");
+                self.in_flight = Some(InFlight {
+                    sent_at: now,
+                    resends: f.resends + 1,
+                    ..f
+                });
+                self.last_sent = now;
+                out.push(Action::Send(f.command.line()));
+            } else {
+                self.in_flight = None;
+                if self.phase == Phase::Greeting {
+                    tracing::debug!("no READY; asking again");
+                } else {
+                    let why = format!("no answer to {}", f.command);
+                    self.go_offline(&why, &mut out);
+                }
+            }
+        }
+        if matches!(self.phase, Phase::Syncing | Phase::Online)
+            && now.saturating_sub(self.last_heard) >= SILENCE_LIMIT
+        {
+            self.go_offline("silent for 3 s", &mut out);
+        }
+        if self.in_flight.is_none() && now.saturating_sub(self.last_sent) >= PING_EVERY {
+            match self.phase {
+                Phase::Online => {
+                    let seq = self.take_seq();
+                    self.send(now, Command::Ping(seq), &mut out);
+                }
+                Phase::Greeting => self.send(now, Command::Hello, &mut out),
+                Phase::Syncing | Phase::Closed => {}
+            }
+        }
+        out
+    }
+
+    /// When [`HostLink::tick`] has something to do next.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        let mut next: Option<Duration> = None;
+        let mut at = |t: Duration| next = Some(next.map_or(t, |n| n.min(t)));
+        if let Some(f) = self.in_flight {
+            at(f.sent_at + RESEND_AFTER);
+        }
+        if matches!(self.phase, Phase::Syncing | Phase::Online) {
+            at(self.last_heard + SILENCE_LIMIT);
+        }
+        if self.in_flight.is_none() && matches!(self.phase, Phase::Online | Phase::Greeting) {
+            at(self.last_sent + PING_EVERY);
+        }
+        next
+    }
+
+    fn take_seq(&mut self) -> u16 {
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        seq
+    }
+
+    fn send(&mut self, now: Duration, command: Command, out: &mut Vec<Action>) {
+        self.in_flight = Some(InFlight {
+            command,
+            sent_at: now,
+            resends: 0,
+        });
+        self.last_sent = now;
+        out.push(Action::Send(command.line()));
+    }
+
+    /// Sends the next queued command when nothing is in flight.
+    fn pump(&mut self, now: Duration, out: &mut Vec<Action>) {
+        if self.in_flight.is_some() || self.phase != Phase::Online {
+            return;
+        }
+        if let Some(command) = self.queue.pop_front() {
+            let seq = self.take_seq();
+            let command = match command {
+                GateCommand::Open => Command::Open(seq),
+                GateCommand::Close => Command::Close(seq),
+                GateCommand::Hold => Command::Hold(seq),
+                GateCommand::Release => Command::Release(seq),
+            };
+            self.send(now, command, out);
+        }
+    }
+
+    fn go_offline(&mut self, why: &str, out: &mut Vec<Action>) {
+        if !self.queue.is_empty() || self.in_flight.is_some_and(|f| is_motion(f.command)) {
+            tracing::warn!(
+                why,
+                dropped = self.queue.len(),
+                "gate link lost with commands pending; they are dropped"
+            );
+        }
+        self.queue.clear();
+        self.in_flight = None;
+        if self.phase != Phase::Closed {
+            self.phase = Phase::Greeting;
+        }
+        if self.online {
+            tracing::warn!(why, "gate offline");
+            self.online = false;
+            out.push(Action::Signal(GateSignal::Online(false)));
+        }
+    }
+
+    fn line(&mut self, now: Duration, line: &[u8], out: &mut Vec<Action>) {
+        let report = match Report::parse_line(line) {
+            Ok(report) => report,
+            Err(e) => {
+                self.dropped_lines += 1;
+                tracing::debug!(
+                    line = %String::from_utf8_lossy(line).escape_debug(),
+                    error = %e,
+                    dropped = self.dropped_lines,
+                    "gate line dropped"
+                );
+                return;
+            }
+        };
+        self.last_heard = now;
+        let answers = |f: &InFlight, seq: u16| f.command.seq() == Some(seq);
+        match report {
+            Report::Ready(version) => {
+                match self.phase {
+                    Phase::Syncing => {
+                        // The answer to a resent HELLO; STATUS is already on its way.
+                        tracing::debug!(%version, "READY again while syncing");
+                        return;
+                    }
+                    Phase::Online => {
+                        // Unsolicited: the controller restarted and forgot its expected vehicles.
+                        tracing::warn!(%version, "gate controller restarted");
+                        self.go_offline("controller restarted", out);
+                    }
+                    Phase::Greeting | Phase::Closed => {
+                        tracing::info!(%version, "gate controller ready");
+                    }
+                }
+                self.firmware = Some(version);
+                self.phase = Phase::Syncing;
+                let seq = self.take_seq();
+                self.send(now, Command::Status(seq), out);
+            }
+            Report::Ack(seq) | Report::Pong(seq) => match self.in_flight {
+                Some(f) if answers(&f, seq) => self.answered(now, f, out),
+                _ => tracing::debug!(seq, "stale answer ignored"),
+            },
+            Report::Nak { seq, reason } => match self.in_flight {
+                Some(f) if answers(&f, seq) => {
+                    tracing::warn!(command = %f.command, reason, "gate controller refused");
+                    out.push(Action::Signal(GateSignal::Fault(format!(
+                        "{} refused: {reason}",
+                        f.command.verb()
+                    ))));
+                    if is_motion(f.command) {
+                        // The barrier will not move for this cycle: end it without spending a
+                        // try, and greet the controller again before the next one.
+                        self.go_offline("motion refused", out);
+                        self.send(now, Command::Hello, out);
+                    } else {
+                        self.answered(now, f, out);
+                    }
+                }
+                _ => tracing::debug!(seq, reason, "stale NAK ignored"),
+            },
+            Report::Event(event) => {
+                if self.phase == Phase::Greeting {
+                    tracing::debug!(?event, "event before READY ignored");
+                    return;
+                }
+                out.push(Action::Signal(match event {
+                    GateEvent::Opened => GateSignal::Opened,
+                    GateEvent::Closed => GateSignal::Closed,
+                    GateEvent::Presence(on) => GateSignal::Presence(on),
+                    GateEvent::Passed => GateSignal::Passed,
+                    GateEvent::Timeout => GateSignal::TimedOut,
+                    GateEvent::Fault(code) => GateSignal::Fault(code),
+                }));
+            }
+            Report::State(state) => {
+                if self.phase == Phase::Greeting {
+                    return;
+                }
+                match state.barrier {
+                    Barrier::Open => out.push(Action::Signal(GateSignal::Opened)),
+                    Barrier::Closed => out.push(Action::Signal(GateSignal::Closed)),
+                    Barrier::Opening | Barrier::Closing => {}
+                }
+                out.push(Action::Signal(GateSignal::Presence(state.presence)));
+            }
+        }
+    }
+
+    fn answered(&mut self, now: Duration, f: InFlight, out: &mut Vec<Action>) {
+        self.in_flight = None;
+        if self.phase == Phase::Syncing && matches!(f.command, Command::Status(_)) {
+            self.phase = Phase::Online;
+            if !self.online {
+                self.online = true;
+                tracing::info!(firmware = ?self.firmware, "gate online");
+                out.push(Action::Signal(GateSignal::Online(true)));
+            }
+        }
+        self.pump(now, out);
+    }
+}
+
+fn is_motion(command: Command) -> bool {
+    matches!(
+        command,
+        Command::Open(_) | Command::Hold(_) | Command::Release(_) | Command::Close(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn line(report: &str) -> Vec<u8> {
+        super::super::protocol::frame(report).unwrap()
+    }
+
+    fn sent(actions: &[Action]) -> Vec<String> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send(l) => Some(String::from_utf8_lossy(&l[..l.len() - 4]).into_owned()),
+                Action::Signal(_) => None,
+            })
+            .collect()
+    }
+
+    fn signals(actions: &[Action]) -> Vec<GateSignal> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Signal(s) => Some(s.clone()),
+                Action::Send(_) => None,
+            })
+            .collect()
+    }
+
+    /// A link that has greeted and synced with a controller; the next seq is 11.
+    fn online() -> HostLink {
+        let mut h = HostLink::new(10);
+        assert_eq!(sent(&h.port_opened(ms(0))), ["HELLO"]);
+        let a = h.received(ms(5), &line("READY clearpark-gate/1.0.0"));
+        assert_eq!(sent(&a), ["STATUS 10"]);
+        assert_eq!(h.phase(), Phase::Syncing);
+        let mut a = h.received(ms(6), &line("ACK 10"));
+        a.extend(h.received(ms(6), &line("STATE gate=closed presence=0 beam=0")));
+        assert_eq!(
+            signals(&a),
+            [
+                GateSignal::Online(true),
+                GateSignal::Closed,
+                GateSignal::Presence(false)
+            ]
+        );
+        assert_eq!(h.firmware(), Some("clearpark-gate/1.0.0"));
+        h
+    }
+
+    #[test]
+    fn greets_then_syncs_then_goes_online() {
+        let h = online();
+        assert_eq!(h.phase(), Phase::Online);
+    }
+
+    #[test]
+    fn commands_go_one_at_a_time_with_their_own_seq() {
+        let mut h = online();
+        assert_eq!(sent(&h.command(ms(10), GateCommand::Open)), ["OPEN 11"]);
+        assert!(sent(&h.command(ms(11), GateCommand::Open)).is_empty());
+        assert!(
+            sent(&h.received(ms(12), &line("ACK 10"))).is_empty(),
+            "stale"
+        );
+        assert_eq!(sent(&h.received(ms(13), &line("ACK 11"))), ["OPEN 12"]);
+        assert!(sent(&h.received(ms(14), &line("ACK 12"))).is_empty());
+    }
+
+    #[test]
+    fn resends_with_the_same_seq_then_goes_offline() {
+        let mut h = online();
+        h.command(ms(100), GateCommand::Open);
+        assert!(h.tick(ms(299)).is_empty());
+        assert_eq!(h.next_deadline(), Some(ms(300)));
+        assert_eq!(sent(&h.tick(ms(300))), ["OPEN 11"]);
+        assert_eq!(sent(&h.tick(ms(500))), ["OPEN 11"]);
+        assert_eq!(sent(&h.tick(ms(700))), ["OPEN 11"]);
+        let a = h.tick(ms(900));
+        assert_eq!(signals(&a), [GateSignal::Online(false)]);
+        assert_eq!(h.phase(), Phase::Greeting);
+        // It greets again a second after the last line it sent.
+        assert_eq!(sent(&h.tick(ms(1700))), ["HELLO"]);
+    }
+
+    #[test]
+    fn a_resend_that_is_answered_carries_on() {
+        let mut h = online();
+        h.command(ms(100), GateCommand::Open);
+        assert_eq!(sent(&h.tick(ms(300))), ["OPEN 11"]);
+        let a = h.received(ms(310), &line("ACK 11"));
+        assert!(signals(&a).is_empty());
+        assert_eq!(sent(&h.command(ms(320), GateCommand::Close)), ["CLOSE 12"]);
+    }
+
+    #[test]
+    fn bad_lines_are_dropped_counted_and_not_acted_on() {
+        let mut h = online();
+        h.command(ms(100), GateCommand::Open);
+        let mut bad = b"ACK 11*00\n".to_vec();
+        bad.extend_from_slice(b"garbage\n\xff\xfe\n");
+        bad.extend_from_slice(&[b'X'; 300]);
+        bad.push(b'\n');
+        bad.extend_from_slice(&line("WHAT 1"));
+        assert!(h.received(ms(110), &bad).is_empty());
+        assert_eq!(h.dropped_lines(), 5);
+        // Still in flight: resent.
+        assert_eq!(sent(&h.tick(ms(300))), ["OPEN 11"]);
+    }
+
+    #[test]
+    fn pings_every_second_and_goes_offline_after_silence() {
+        let mut h = online();
+        assert_eq!(h.next_deadline(), Some(ms(1005)));
+        assert_eq!(sent(&h.tick(ms(1005))), ["PING 11"]);
+        h.received(ms(1010), &line("PONG 11"));
+        assert_eq!(sent(&h.tick(ms(2005))), ["PING 12"]);
+        h.received(ms(2006), &line("PONG 12"));
+        // A controller that stops answering: the ping's resends run out.
+        let mut h2 = online();
+        h2.received(ms(500), &line("EVT PRESENCE 1"));
+        let _ = h2.tick(ms(1005));
+        let _ = h2.tick(ms(1205));
+        let _ = h2.tick(ms(1405));
+        let _ = h2.tick(ms(1605));
+        let a = h2.tick(ms(1805));
+        assert_eq!(signals(&a), [GateSignal::Online(false)]);
+    }
+
+    #[test]
+    fn silence_alone_marks_offline() {
+        let mut h = online();
+        // Keep a command "answered" by nothing but never exhausting: simulate by feeding events.
+        h.in_flight = None;
+        h.last_sent = ms(5000);
+        let a = h.tick(ms(3006));
+        assert_eq!(signals(&a), [GateSignal::Online(false)]);
+    }
+
+    #[test]
+    fn events_become_signals() {
+        let mut h = online();
+        let mut bytes = Vec::new();
+        for r in [
+            "EVT OPENED",
+            "EVT PRESENCE 1",
+            "EVT PASSED",
+            "EVT PRESENCE 0",
+            "EVT TIMEOUT",
+            "EVT FAULT LOOP",
+            "EVT CLOSED",
+        ] {
+            bytes.extend(line(r));
+        }
+        // Split in awkward places: lines join across reads.
+        let (a, b) = bytes.split_at(13);
+        let mut got = h.received(ms(10), a);
+        got.extend(h.received(ms(11), b));
+        assert_eq!(
+            signals(&got),
+            [
+                GateSignal::Opened,
+                GateSignal::Presence(true),
+                GateSignal::Passed,
+                GateSignal::Presence(false),
+                GateSignal::TimedOut,
+                GateSignal::Fault("LOOP".into()),
+                GateSignal::Closed
+            ]
+        );
+    }
+
+    #[test]
+    fn commands_while_offline_are_dropped_and_end_the_cycle() {
+        let mut h = HostLink::new(0);
+        let a = h.command(ms(0), GateCommand::Open);
+        assert_eq!(signals(&a), [GateSignal::Online(false)]);
+        assert!(sent(&a).is_empty());
+    }
+
+    #[test]
+    fn an_unsolicited_ready_is_a_restart() {
+        let mut h = online();
+        let a = h.received(ms(50), &line("READY clearpark-gate/1.0.0"));
+        assert_eq!(signals(&a), [GateSignal::Online(false)]);
+        assert_eq!(sent(&a), ["STATUS 11"]);
+        let a = h.received(ms(51), &line("EVT FAULT WDT"));
+        assert_eq!(signals(&a), [GateSignal::Fault("WDT".into())]);
+        let a = h.received(ms(52), &line("ACK 11"));
+        assert_eq!(signals(&a), [GateSignal::Online(true)]);
+    }
+
+    #[test]
+    fn a_refused_open_ends_the_cycle_and_greets_again() {
+        let mut h = online();
+        h.command(ms(10), GateCommand::Open);
+        let a = h.received(ms(11), &line("NAK 11 FAULT"));
+        assert_eq!(
+            signals(&a),
+            [
+                GateSignal::Fault("OPEN refused: FAULT".into()),
+                GateSignal::Online(false)
+            ]
+        );
+        assert_eq!(sent(&a), ["HELLO"]);
+    }
+
+    #[test]
+    fn closing_the_port_reports_offline_once() {
+        let mut h = online();
+        assert_eq!(signals(&h.port_closed()), [GateSignal::Online(false)]);
+        assert!(h.port_closed().is_empty());
+        assert_eq!(h.phase(), Phase::Closed);
+        assert_eq!(h.next_deadline(), None);
+    }
+
+    #[test]
+    fn seq_wraps() {
+        let mut h = HostLink::new(65535);
+        h.port_opened(ms(0));
+        assert_eq!(sent(&h.received(ms(1), &line("READY x"))), ["STATUS 65535"]);
+        h.received(ms(2), &line("ACK 65535"));
+        assert_eq!(sent(&h.command(ms(3), GateCommand::Open)), ["OPEN 0"]);
+    }
+}
