@@ -15,6 +15,7 @@ pub mod lines;
 pub mod printer;
 pub mod scanner;
 pub mod serial;
+pub mod sim;
 pub mod sim_gate;
 
 use crate::booth::{BoothClient, Effect, GateCommand, PrintJob};
@@ -25,9 +26,18 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// Options for the devices a config does not describe (the simulations' behaviour).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeviceOptions {
-    pub sim_gate: sim_gate::SimGateBehaviour,
+    /// How `gate = "sim"` lanes behave.
+    pub sim_gate: sim::lane::SimGateConfig,
+}
+
+impl Default for DeviceOptions {
+    fn default() -> Self {
+        DeviceOptions {
+            sim_gate: sim_gate::lively(),
+        }
+    }
 }
 
 /// Starts every lane's devices and routes the booth's effects to them. Returns when all have

@@ -329,14 +329,7 @@ impl HostLink {
                     tracing::debug!(?event, "event before READY ignored");
                     return;
                 }
-                out.push(Action::Signal(match event {
-                    GateEvent::Opened => GateSignal::Opened,
-                    GateEvent::Closed => GateSignal::Closed,
-                    GateEvent::Presence(on) => GateSignal::Presence(on),
-                    GateEvent::Passed => GateSignal::Passed,
-                    GateEvent::Timeout => GateSignal::TimedOut,
-                    GateEvent::Fault(code) => GateSignal::Fault(code),
-                }));
+                out.push(Action::Signal(event_signal(event)));
             }
             Report::State(state) => {
                 if self.phase == Phase::Greeting {
@@ -363,6 +356,18 @@ impl HostLink {
             }
         }
         self.pump(now, out);
+    }
+}
+
+/// The booth's signal for a controller's event.
+pub fn event_signal(event: GateEvent) -> GateSignal {
+    match event {
+        GateEvent::Opened => GateSignal::Opened,
+        GateEvent::Closed => GateSignal::Closed,
+        GateEvent::Presence(on) => GateSignal::Presence(on),
+        GateEvent::Passed => GateSignal::Passed,
+        GateEvent::Timeout => GateSignal::TimedOut,
+        GateEvent::Fault(code) => GateSignal::Fault(code),
     }
 }
 
