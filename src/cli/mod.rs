@@ -7,6 +7,7 @@ mod init;
 mod logging;
 mod price;
 mod run;
+mod sim;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -47,6 +48,9 @@ enum Command {
     Devices(devices::DevicesCommand),
     /// Price a stay: seconds, billed minutes and total.
     Price(price::PriceArgs),
+    /// Simulated lane devices on ptys (gate, scanner) and TCP (printer), for trying the console.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -57,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Accounts(cmd) => accounts::run(&load_config(&cli.config)?, cmd),
         Command::Devices(cmd) => devices::run(&load_config(&cli.config)?, cmd),
+        Command::Sim(cmd) => sim::run(cmd),
     }
 }
 

@@ -53,9 +53,11 @@ pub async fn run(
                     &shutdown,
                 )
                 .await;
-                let closed = host.port_closed();
-                if !deliver_signals(&lane, closed, &booth).await {
-                    return;
+                if let End::Lost(_) = end {
+                    let closed = host.port_closed();
+                    if !deliver_signals(&lane, closed, &booth).await {
+                        return;
+                    }
                 }
                 end
             }
