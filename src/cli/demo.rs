@@ -34,7 +34,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         )),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let config = demo::config(&dir);
+    let mut config = demo::config(&dir);
     if config.booth.database.exists() {
         anyhow::bail!(
             "{} already exists: the demo starts on a fresh database (pass another --dir)",
@@ -43,6 +43,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     let mut store = Store::open(&config.booth.database)?;
     let codes = demo::seed(&mut store, &config, chrono::Utc::now())?;
+    // Gates and scanners on real ptys: the console speaks the real protocols to simulators.
+    let pty_lanes = demo::lanes::PtyLanes::open(&mut config).context("cannot open ptys")?;
 
     println!("clearpark demo — {}", config.booth.name);
     println!("  database  {}", config.booth.database.display());
@@ -50,6 +52,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!(
             "  lane      {} ({}, {})",
             lane.id, lane.name, lane.direction
+        );
+    }
+    for lane in &pty_lanes.lanes {
+        println!(
+            "  {:<9} gate {} (simulated controller), scanner {}",
+            lane.lane,
+            lane.gate_path.display(),
+            lane.scanner_path.display()
         );
     }
     println!(
@@ -76,12 +86,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 entrance_lane: demo::ENTRANCE_LANE.into(),
                 exit_lane: demo::EXIT_LANE.into(),
                 pace: (pace / 2, pace * 3 / 2),
+                scanners: Some(pty_lanes.scanner_feed(running.booth.subscribe_activity())),
             },
             codes,
             running.client(),
             running.snapshots(),
             running.shutdown.clone(),
         ));
+        for gate in pty_lanes.gates(demo::lanes::demo_gate(), &running.shutdown) {
+            running.spawn(gate);
+        }
         tokio::signal::ctrl_c()
             .await
             .context("cannot listen for Ctrl-C")?;

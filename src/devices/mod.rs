@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Options for the devices a config does not describe (the simulations' behaviour).
 #[derive(Debug, Clone)]
@@ -70,13 +71,12 @@ pub async fn run(
                 Ok(spec) => {
                     let (tx, rx) = mpsc::unbounded_channel();
                     gates.insert(lane.id.clone(), tx);
-                    tasks.spawn(gate::link::run(
-                        lane.id.clone(),
-                        spec,
-                        rx,
-                        booth.clone(),
-                        shutdown.clone(),
-                    ));
+                    // The link's state machine logs without the lane; the span names it.
+                    let span = tracing::info_span!("gate", lane = %lane.id);
+                    tasks.spawn(
+                        gate::link::run(lane.id.clone(), spec, rx, booth.clone(), shutdown.clone())
+                            .instrument(span),
+                    );
                 }
                 Err(e) => tracing::error!(lane = lane.id, error = e, "gate not started"),
             },
