@@ -8,6 +8,7 @@
 //! * [`gate_port`] — a simulated gate served on a pty (`clearpark sim gate`, the demo).
 //! * [`scanner`] — a simulated scanner writing codes on a pty.
 //! * [`printer`] — a simulated network printer that decodes the ESC/POS it receives.
+//! * [`escpos`] — reads ESC/POS back into text lines, QR codes and cuts.
 //! * [`pty`] — pty pairs.
 
 pub mod driver;

@@ -21,7 +21,7 @@ impl std::fmt::Debug for Pty {
 }
 
 impl Pty {
-    /// Opens a new pair. Must be called inside a tokio runtime.
+    /// Opens a new pair. Reading and writing [`Pty::port`] need a tokio runtime.
     pub fn open() -> Result<Pty, SerialError> {
         let fail = |source| SerialError::Open {
             path: "a new pty".into(),

@@ -45,7 +45,7 @@ pub struct SimScanner {
 }
 
 impl SimScanner {
-    /// A new scanner on a new pty. Must be called inside a tokio runtime.
+    /// A new scanner on a new pty. [`SimScanner::scan`] needs a tokio runtime.
     pub fn open(eol: Eol) -> Result<SimScanner, SerialError> {
         Ok(SimScanner {
             pty: Pty::open()?,
