@@ -20,3 +20,4 @@ pub mod devices;
 pub mod domain;
 pub mod runtime;
 pub mod store;
+pub mod tui;

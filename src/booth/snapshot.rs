@@ -71,8 +71,9 @@ pub struct RevenueView {
 }
 
 impl RevenueView {
+    /// The day's takings, always with the currency's two decimals.
     pub fn total(&self) -> Decimal {
-        self.by_method.iter().map(|(_, _, sum)| *sum).sum()
+        crate::domain::pricing::round_money(self.by_method.iter().map(|(_, _, sum)| *sum).sum())
     }
 
     pub(crate) fn add(&mut self, method: PaymentMethod, amount: Decimal) {

@@ -19,13 +19,15 @@ pub struct DemoArgs {
     /// temporary folder when left out. Must not hold a clearpark database already.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Who is at the console, for the audit log (default: the login name).
+    #[arg(long)]
+    attendant: Option<String>,
     /// Average seconds between two simulated arrivals.
     #[arg(long, default_value_t = 2.5)]
     pace: f64,
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    super::logging::to_stdout();
     let dir = match args.dir {
         Some(dir) => dir,
         None => std::env::temp_dir().join(format!(
@@ -40,6 +42,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             "{} already exists: the demo starts on a fresh database (pass another --dir)",
             config.booth.database.display()
         );
+    }
+    if args.headless {
+        super::logging::to_stdout();
+    } else {
+        super::logging::to_file(&dir.join("clearpark.log"))?;
     }
     let mut store = Store::open(&config.booth.database)?;
     let codes = demo::seed(&mut store, &config, chrono::Utc::now())?;
@@ -70,7 +77,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  codes     {} (the reference's device), {} ({})",
         codes[0].code, codes[1].code, codes[1].holder
     );
-    println!("  Ctrl-C stops the demo.");
+    let greeting = format!(
+        "Demo: files in {}. Press ? for keys, s to type a code (e.g. {}).",
+        dir.display(),
+        codes[0].code
+    );
 
     let pace = Duration::from_secs_f64(args.pace.clamp(0.05, 60.0));
     let rt = super::runtime()?;
@@ -96,11 +107,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         for gate in pty_lanes.gates(demo::lanes::demo_gate(), &running.shutdown) {
             running.spawn(gate);
         }
-        tokio::signal::ctrl_c()
-            .await
-            .context("cannot listen for Ctrl-C")?;
-        tracing::info!("stopping");
-        running.stop().await;
-        anyhow::Ok(())
+        let actor = super::console::attendant_name(args.attendant);
+        super::console::serve(running, &config, args.headless, actor, Some(greeting)).await
     })
 }

@@ -1,6 +1,7 @@
 //! The subcommands. Each module turns arguments into calls on the library and prints results.
 
 mod accounts;
+mod console;
 mod demo;
 mod devices;
 mod init;

@@ -12,16 +12,23 @@ pub struct RunArgs {
     /// Log each decision as a line instead of opening the console screen.
     #[arg(long)]
     headless: bool,
+    /// Who is at the console, for the audit log (default: the login name).
+    #[arg(long)]
+    attendant: Option<String>,
 }
 
-pub fn run(config_path: &Path, _args: RunArgs) -> anyhow::Result<()> {
+pub fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
     let config = super::load_config(config_path)?;
-    super::logging::to_stdout();
     if !config.booth.database.exists() {
         anyhow::bail!(
             "no database at {} (booth.database): run `clearpark init` first",
             config.booth.database.display()
         );
+    }
+    if args.headless {
+        super::logging::to_stdout();
+    } else {
+        super::logging::to_file(&super::logging::beside(&config.booth.database))?;
     }
     let store = super::open_store(&config)?;
     let rt = super::runtime()?;
@@ -36,13 +43,9 @@ pub fn run(config_path: &Path, _args: RunArgs) -> anyhow::Result<()> {
         tracing::info!(
             site = config.booth.name,
             lanes = config.lanes.len(),
-            "booth running; Ctrl-C stops it"
+            "booth running"
         );
-        tokio::signal::ctrl_c()
-            .await
-            .context("cannot listen for Ctrl-C")?;
-        tracing::info!("stopping");
-        running.stop().await;
-        anyhow::Ok(())
+        let actor = super::console::attendant_name(args.attendant);
+        super::console::serve(running, &config, args.headless, actor, None).await
     })
 }

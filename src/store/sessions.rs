@@ -317,3 +317,65 @@ pub fn list_open(conn: &Connection, limit: usize) -> Result<Vec<Session>> {
     let rows = stmt.query_map([limit as i64], raw)?;
     rows.map(|r| Session::try_from(r?)).collect()
 }
+
+/// An open session as the console's sessions view lists it: who, where, since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenSessionView {
+    pub id: i64,
+    /// The account's name and registration number, or the ticket number.
+    pub holder: String,
+    pub entry_lane: String,
+    pub state: SessionState,
+    pub start: DateTime<Utc>,
+    pub price_per_minute: Decimal,
+    pub currency: String,
+    pub entrance_remaining_tries: u32,
+    pub exit_remaining_tries: u32,
+}
+
+/// Open sessions with their holders, oldest first, at most `limit`.
+pub fn open_views(conn: &Connection, limit: usize) -> Result<Vec<OpenSessionView>> {
+    let mut stmt = conn.prepare_cached(
+        r#"SELECT s.id,
+                  CASE WHEN s.ticket_id IS NOT NULL THEN printf('ticket %06d', t.ticket_no)
+                       WHEN a."RpAccRegNo" IS NOT NULL THEN a."RpAccName" || ' (' || a."RpAccRegNo" || ')'
+                       ELSE a."RpAccName" END,
+                  s.entry_lane, s.state, s."AttStartDate", s."ResPrice", s.currency,
+                  s.entrance_remaining_tries, s.exit_remaining_tries
+           FROM parking_session s
+           LEFT JOIN tbl_dk_rp_acc a ON a."RpAccId" = s."RpAccId"
+           LEFT JOIN walkin_ticket t ON t.id = s.ticket_id
+           WHERE s.state <> 'closed'
+           ORDER BY s."AttStartDate", s.id LIMIT ?1"#,
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, DbTime>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, u32>(7)?,
+            r.get::<_, u32>(8)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, holder, entry_lane, state, start, price, currency, ent, ex) = row?;
+        Ok(OpenSessionView {
+            holder: holder.unwrap_or_else(|| format!("session {id}")),
+            state: state
+                .parse()
+                .map_err(|_| corrupt(id, "state", &state, "a session state"))?,
+            price_per_minute: decimal_column(&format!("parking_session {id} ResPrice"), &price)?,
+            id,
+            entry_lane,
+            start: start.0,
+            currency,
+            entrance_remaining_tries: ent,
+            exit_remaining_tries: ex,
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,85 @@
+//! What the console's lists show, and how they are read: from the console's own read-only
+//! database connection, on the blocking pool, never on the screen's path.
+
+use crate::domain::pricing::{self, Quote};
+use crate::store::accounts::{self, Account};
+use crate::store::devices::{self, Device};
+use crate::store::sessions::{self, OpenSessionView};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+
+/// Most open sessions the sessions view loads.
+pub const SESSIONS_LOADED: usize = 20_000;
+/// Most accounts a search shows.
+pub const ACCOUNTS_SHOWN: usize = 200;
+
+/// An account with its devices, for the accounts view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub account: Account,
+    pub devices: Vec<Device>,
+}
+
+/// A bay as the bays view draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BayState {
+    Free,
+    Taken,
+    /// Taken, and maybe longer than the maximum stay (the start is uncertain).
+    OverstayPossible,
+    /// Taken longer than the maximum stay for certain.
+    OverstayCertain,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BayGroup {
+    /// "Group name · level".
+    pub title: String,
+    pub bays: Vec<BayState>,
+}
+
+impl BayGroup {
+    pub fn count(&self, state: BayState) -> usize {
+        self.bays.iter().filter(|b| **b == state).count()
+    }
+}
+
+/// The bays view's data. `sensors` is false when this booth has no parking sensors.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BaysData {
+    pub sensors: bool,
+    pub groups: Vec<BayGroup>,
+}
+
+/// The price of an open session if it ended now (what the driver would pay).
+pub fn price_so_far(session: &OpenSessionView, now: DateTime<Utc>) -> Quote {
+    let end = now.max(session.start);
+    pricing::quote(session.start, end, session.price_per_minute).unwrap_or(Quote {
+        start: session.start,
+        end,
+        elapsed_seconds: 0,
+        billed_minutes: 0,
+        price_per_minute: session.price_per_minute,
+        total: pricing::round_money(rust_decimal::Decimal::ZERO),
+    })
+}
+
+pub fn load_sessions(store: &Store) -> Result<Vec<OpenSessionView>, StoreError> {
+    sessions::open_views(store.conn(), SESSIONS_LOADED)
+}
+
+pub fn search_accounts(store: &Store, query: &str) -> Result<Vec<AccountRow>, StoreError> {
+    let query = query.trim();
+    let found = accounts::list(
+        store.conn(),
+        (!query.is_empty()).then_some(query),
+        ACCOUNTS_SHOWN,
+    )?;
+    found
+        .into_iter()
+        .map(|account| {
+            let devices = devices::list(store.conn(), Some(account.id), 20)?;
+            Ok(AccountRow { account, devices })
+        })
+        .collect()
+}
