@@ -53,7 +53,9 @@ impl Sim {
                 }
             }
         });
-        let address = lines.recv_timeout(PATIENCE).expect("no address printed");
+        let first = lines.recv_timeout(PATIENCE).expect("no address printed");
+        // `PTY <path>` for the gate and the scanner, `tcp://...` for the printer.
+        let address = first.strip_prefix("PTY ").unwrap_or(&first).to_owned();
         Sim {
             child,
             stdin,

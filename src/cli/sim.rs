@@ -20,10 +20,13 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
-    /// A gate controller on a pty, speaking docs/gate-protocol.md. Keys (then Enter): p loop,
-    /// b beam, v a vehicle through, w watchdog restart, s state, q quit.
+    /// A gate controller on a pty, speaking docs/gate-protocol.md. Prints `PTY <path>` first,
+    /// then `RELAY 0|1` and `RESET` as the firmware's simavr harness does, and the traffic.
+    /// Keys (then Enter): p loop, b beam, v a vehicle through, w watchdog restart, hang,
+    /// s state, q quit (so does the end of standard input).
     Gate(GateArgs),
-    /// A QR scanner on a pty: each line typed (or read from --codes) is sent as a scan.
+    /// A QR scanner on a pty: prints `PTY <path>`; each line typed (or read from --codes) is
+    /// sent as a scan.
     Scanner(ScannerArgs),
     /// A network receipt printer: prints tcp://127.0.0.1:<port>, saves and decodes each job.
     Printer(PrinterArgs),
@@ -53,11 +56,15 @@ pub struct GateArgs {
     /// Seed of the simulated drivers (random when left out).
     #[arg(long)]
     seed: Option<u64>,
+    /// Print only the machine lines (`PTY`, `RELAY`, `RESET`), not the traffic.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ScannerArgs {
-    /// Send each line of this file as a scan, one every --every ms (then read standard input).
+    /// Send each line of this file as a scan, one every --every ms, instead of reading standard
+    /// input.
     #[arg(long)]
     codes: Option<PathBuf>,
     #[arg(long, default_value_t = 3000)]
@@ -100,20 +107,21 @@ pub fn run(command: SimCommand) -> anyhow::Result<()> {
     })
 }
 
-/// Lines typed on standard input, read on a thread of their own; `q` cancels `shutdown`.
+/// Lines typed on standard input, read on a thread of their own. `q`, `quit` and the end of
+/// standard input cancel `shutdown` (so a test that dies leaves no simulator behind).
 fn stdin_lines(shutdown: CancellationToken) -> mpsc::UnboundedReceiver<String> {
     let (tx, rx) = mpsc::unbounded_channel();
     std::thread::spawn(move || {
         for line in std::io::stdin().lines() {
             let Ok(line) = line else { break };
             if matches!(line.trim(), "q" | "quit") {
-                shutdown.cancel();
                 break;
             }
             if tx.send(line).is_err() {
                 break;
             }
         }
+        shutdown.cancel();
     });
     rx
 }
@@ -153,13 +161,16 @@ async fn gate(args: GateArgs, shutdown: CancellationToken) -> anyhow::Result<()>
         seed: args.seed.unwrap_or_else(|| fastrand::u64(..)),
     };
     let pty = Pty::open().context("cannot open a pty")?;
-    println!("{}", pty.path().display());
-    println!(
-        "clearpark sim gate: put gate = \"{}\" on a lane; keys: p loop, b beam, v vehicle, w watchdog, s state, q quit",
-        pty.path().display()
-    );
+    println!("PTY {}", pty.path().display());
+    if !args.quiet {
+        println!(
+            "   clearpark sim gate: put gate = \"{}\" on a lane; keys: p loop, b beam, v vehicle, w watchdog, hang, s state, q quit",
+            pty.path().display()
+        );
+    }
     let (inputs, inputs_rx) = mpsc::unbounded_channel();
     let (notes_tx, mut notes) = mpsc::unbounded_channel();
+    let quiet = args.quiet;
     let mut typed = stdin_lines(shutdown.clone());
     let keys = inputs.clone();
     tokio::spawn(async move {
@@ -168,11 +179,12 @@ async fn gate(args: GateArgs, shutdown: CancellationToken) -> anyhow::Result<()>
                 Ok(Some(Step::Input(input))) => {
                     let _ = keys.send(input);
                 }
-                Ok(Some(Step::Wait(_)) | None) => {}
-                Err(e) => println!("   {e}"),
+                Ok(Some(Step::Wait(_) | Step::Quit) | None) => {}
+                Err(e) => eprintln!("clearpark sim gate: {e}"),
             }
         }
     });
+    let script_done = shutdown.clone();
     tokio::spawn(async move {
         for step in steps {
             match step {
@@ -182,6 +194,7 @@ async fn gate(args: GateArgs, shutdown: CancellationToken) -> anyhow::Result<()>
                     }
                 }
                 Step::Wait(pause) => tokio::time::sleep(pause).await,
+                Step::Quit => return script_done.cancel(),
             }
         }
     });
@@ -190,7 +203,8 @@ async fn gate(args: GateArgs, shutdown: CancellationToken) -> anyhow::Result<()>
             // Pings come every second; the rest is worth a line.
             let ping = matches!(&note, Note::Received(b) | Note::Sent(b)
                 if b.starts_with("PING") || b.starts_with("PONG"));
-            if !ping {
+            let machine = matches!(note, Note::Relay(_) | Note::Reset);
+            if machine || (!quiet && !ping) {
                 println!("{}", gate_port::describe(&note));
             }
         }
@@ -213,27 +227,37 @@ async fn scanner(args: ScannerArgs, shutdown: CancellationToken) -> anyhow::Resu
         None => Vec::new(),
     };
     let scanner = SimScanner::open(args.eol).context("cannot open a pty")?;
-    println!("{}", scanner.path().display());
-    println!(
-        "clearpark sim scanner: put scanner = \"{}\" on a lane; each line typed is scanned, q quits",
-        scanner.path().display()
-    );
-    let mut typed = stdin_lines(shutdown.clone());
+    println!("PTY {}", scanner.path().display());
+    // With --codes the file is the input (standard input is left alone, so the simulator can
+    // run in the background); without, each line typed is a scan.
+    let mut typed = match args.codes {
+        Some(_) => {
+            println!(
+                "   clearpark sim scanner: put scanner = \"{}\" on a lane; Ctrl-C quits",
+                scanner.path().display()
+            );
+            mpsc::unbounded_channel().1
+        }
+        None => {
+            println!(
+                "   clearpark sim scanner: put scanner = \"{}\" on a lane; each line typed is scanned, q quits",
+                scanner.path().display()
+            );
+            stdin_lines(shutdown.clone())
+        }
+    };
     let mut queue: VecDeque<String> = codes.iter().cloned().collect();
     let mut next = tokio::time::Instant::now() + Duration::from_millis(args.delay);
     let every = Duration::from_millis(args.every.max(1));
     let mut from_file = args.codes.is_some();
+    let mut typing = args.codes.is_none();
     loop {
         let code = tokio::select! {
             () = shutdown.cancelled() => return Ok(()),
-            line = typed.recv() => match line {
+            line = typed.recv(), if typing => match line {
                 Some(line) => line,
                 None => {
-                    if !from_file {
-                        // Standard input closed and no file: keep the port until Ctrl-C.
-                        shutdown.cancelled().await;
-                        return Ok(());
-                    }
+                    typing = false;
                     continue;
                 }
             },
@@ -266,7 +290,7 @@ async fn printer(args: PrinterArgs, shutdown: CancellationToken) -> anyhow::Resu
     let addr = listener.local_addr()?;
     println!("tcp://{addr}");
     println!(
-        "clearpark sim printer: put printer = \"tcp://{addr}\" on a lane; jobs are appended to {}",
+        "   clearpark sim printer: put printer = \"tcp://{addr}\" on a lane; jobs are appended to {}",
         args.out.display()
     );
     let (jobs_tx, mut jobs) = mpsc::unbounded_channel::<printer::Job>();

@@ -23,6 +23,10 @@ pub enum Note {
     Sent(String),
     /// The sensors changed (presence, beam).
     Sensors(bool, bool),
+    /// The relay output: once at start, then on every change.
+    Relay(bool),
+    /// The watchdog restarted the controller.
+    Reset,
     /// Asked for with the `state` input.
     State {
         state: GateState,
@@ -50,8 +54,24 @@ pub async fn serve(
     let (mut lane, mut out) = SimLane::start(&config, Duration::ZERO);
     let mut splitter = protocol::splitter();
     let mut levels = lane.levels();
+    let mut relay = false;
+    let mut resets = 0;
+    note(Note::Relay(relay));
     let mut inputs_open = true;
     loop {
+        if lane.resets() != resets {
+            resets = lane.resets();
+            note(Note::Reset);
+            // The outputs float during a reset: the relay drops.
+            if relay {
+                relay = false;
+                note(Note::Relay(false));
+            }
+        }
+        if lane.controller().relay() != relay {
+            relay = !relay;
+            note(Note::Relay(relay));
+        }
         for report in out.drain(..) {
             match report.line() {
                 Ok(line) => pty.port.write(line).await?,
@@ -115,12 +135,15 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Reports a note as one line of text for a terminal.
+/// Reports a note as one line of text for a terminal. `RELAY 0|1` and `RESET` are the lines the
+/// firmware's simavr harness prints; the others start with `<-`, `->` or spaces.
 pub fn describe(note: &Note) -> String {
     match note {
         Note::Received(body) => format!("<- {body}"),
         Note::Dropped(why) => format!("<- dropped {why}"),
         Note::Sent(body) => format!("-> {body}"),
+        Note::Relay(on) => format!("RELAY {}", u8::from(*on)),
+        Note::Reset => "RESET".into(),
         Note::Sensors(presence, beam) => format!(
             "   loop {}  beam {}",
             if *presence { "VEHICLE" } else { "clear" },

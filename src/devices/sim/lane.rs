@@ -9,6 +9,9 @@ use super::script::GateInput;
 use crate::devices::gate::protocol::{Command, Report};
 use std::time::Duration;
 
+/// A hung controller is restarted by its watchdog after this long.
+pub const WATCHDOG: Duration = Duration::from_secs(2);
+
 /// How a simulated gate behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimGateConfig {
@@ -39,6 +42,10 @@ pub struct SimLane {
     manual: (bool, bool),
     /// What the sensors see now.
     levels: (bool, bool),
+    /// Hung (by the `hang` input) until the watchdog restarts it at this time.
+    hung_until: Option<Duration>,
+    /// Watchdog restarts so far.
+    resets: u64,
 }
 
 impl SimLane {
@@ -51,6 +58,8 @@ impl SimLane {
             drivers: Drivers::new(config.drivers.clone(), config.auto, config.seed),
             manual: (false, false),
             levels: (false, false),
+            hung_until: None,
+            resets: 0,
         };
         (lane, ready)
     }
@@ -64,8 +73,21 @@ impl SimLane {
         self.levels
     }
 
-    /// A line from the console (without `\n`).
+    /// Watchdog restarts so far.
+    pub fn resets(&self) -> u64 {
+        self.resets
+    }
+
+    /// Hung, waiting for the watchdog.
+    pub fn hung(&self) -> bool {
+        self.hung_until.is_some()
+    }
+
+    /// A line from the console (without `\n`); a hung controller does not read it.
     pub fn line(&mut self, now: Duration, line: &[u8]) -> Vec<Report> {
+        if self.hung() {
+            return Vec::new();
+        }
         let mut out = self.controller.receive_line(now, line);
         out.extend(self.advance(now));
         out
@@ -85,7 +107,14 @@ impl SimLane {
             GateInput::Presence(level) => self.manual.0 = level.unwrap_or(!self.manual.0),
             GateInput::Beam(level) => self.manual.1 = level.unwrap_or(!self.manual.1),
             GateInput::Vehicle => self.drivers.vehicle_now(now),
-            GateInput::Watchdog => out.extend(self.controller.watchdog_restart(now)),
+            GateInput::Watchdog => {
+                self.hung_until = None;
+                self.resets += 1;
+                out.extend(self.controller.watchdog_restart(now));
+            }
+            GateInput::Hang => {
+                self.hung_until.get_or_insert(now + WATCHDOG);
+            }
             GateInput::State => {}
         }
         out.extend(self.advance(now));
@@ -95,6 +124,15 @@ impl SimLane {
     /// Moves time on to `now`: vehicles move, sensors and barrier follow.
     pub fn advance(&mut self, now: Duration) -> Vec<Report> {
         let mut out = Vec::new();
+        match self.hung_until {
+            Some(at) if now >= at => {
+                self.hung_until = None;
+                self.resets += 1;
+                out.extend(self.controller.watchdog_restart(now));
+            }
+            Some(_) => return out,
+            None => {}
+        }
         // A few rounds: a vehicle reacts to the barrier, the controller to the vehicle. Ticks
         // at the same instant with the same levels change nothing, so extra rounds are free.
         for _ in 0..3 {
@@ -107,6 +145,9 @@ impl SimLane {
 
     /// When [`SimLane::advance`] has something to do next.
     pub fn next_deadline(&self) -> Option<Duration> {
+        if self.hung_until.is_some() {
+            return self.hung_until;
+        }
         [
             self.controller.next_deadline(),
             self.drivers.next_deadline(),
@@ -114,5 +155,30 @@ impl SimLane {
         .into_iter()
         .flatten()
         .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hung_controller_is_silent_until_its_watchdog_restarts_it() {
+        let config = SimGateConfig::default();
+        let (mut lane, _) = SimLane::start(&config, Duration::ZERO);
+        let t = Duration::from_millis(100);
+        assert!(lane.input(t, GateInput::Hang).is_empty());
+        assert_eq!(lane.next_deadline(), Some(t + WATCHDOG));
+        let status = crate::devices::gate::protocol::Command::Status(1).line();
+        assert!(lane.line(t, &status[..status.len() - 1]).is_empty());
+        assert!(lane.advance(t + WATCHDOG / 2).is_empty());
+        let restarted: Vec<String> = lane
+            .advance(t + WATCHDOG)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(restarted[1], "EVT FAULT WDT");
+        assert_eq!(lane.resets(), 1);
+        assert!(!lane.hung());
     }
 }

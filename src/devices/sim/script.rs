@@ -2,11 +2,15 @@
 //! simulator's standard input or read from a `--script` file.
 //!
 //! ```text
-//! p | presence [0|1]   toggle or set the loop      w | watchdog   restart the controller
-//! b | beam [0|1]       toggle or set the beam      s | state      print the controller's state
-//! v | vehicle          one vehicle drives through  wait <ms>      pause (scripts)
+//! p | presence [0|1]   toggle or set the loop      w | watchdog   restart the controller now
+//! b | beam [0|1]       toggle or set the beam      hang           hang until the watchdog (2 s)
+//! v | vehicle          one vehicle drives through  s | state      print the controller's state
+//! wait <ms>            pause (scripts)             q | quit       stop the simulator
 //! # comment, blank lines ignored
 //! ```
+//!
+//! `presence 0|1`, `beam 0|1`, `hang` and `quit` are also what the firmware's simavr harness
+//! (`firmware/sim/`) reads, so one test can drive either.
 
 use std::time::Duration;
 
@@ -19,6 +23,8 @@ pub enum GateInput {
     /// A vehicle arrives now and drives through once the barrier is up.
     Vehicle,
     Watchdog,
+    /// The controller hangs: it stops answering until its watchdog restarts it.
+    Hang,
     State,
 }
 
@@ -27,6 +33,7 @@ pub enum GateInput {
 pub enum Step {
     Input(GateInput),
     Wait(Duration),
+    Quit,
 }
 
 /// Parses one line; `Ok(None)` for a blank line or a comment.
@@ -55,13 +62,15 @@ pub fn parse(line: &str) -> Result<Option<Step>, String> {
         "b" | "beam" => Ok(Some(Step::Input(GateInput::Beam(level(arg)?)))),
         "v" | "vehicle" => no_arg(Step::Input(GateInput::Vehicle)),
         "w" | "watchdog" => no_arg(Step::Input(GateInput::Watchdog)),
+        "hang" => no_arg(Step::Input(GateInput::Hang)),
+        "q" | "quit" => no_arg(Step::Quit),
         "s" | "state" => no_arg(Step::Input(GateInput::State)),
         "wait" => match arg.and_then(|a| a.parse::<u64>().ok()) {
             Some(ms) => Ok(Some(Step::Wait(Duration::from_millis(ms)))),
             None => Err("wait wants milliseconds: \"wait 500\"".into()),
         },
         other => Err(format!(
-            "{other:?} is not a command (p, b, v, w, s, presence 0|1, beam 0|1, wait <ms>)"
+            "{other:?} is not a command (p, b, v, w, s, q, presence 0|1, beam 0|1, hang, wait <ms>)"
         )),
     }
 }
@@ -82,6 +91,8 @@ mod tests {
             Ok(Some(Step::Wait(Duration::from_millis(250))))
         );
         assert_eq!(parse("# nothing"), Ok(None));
+        assert_eq!(parse("hang"), Ok(Some(Step::Input(GateInput::Hang))));
+        assert_eq!(parse("quit"), Ok(Some(Step::Quit)));
         assert_eq!(parse(""), Ok(None));
         assert!(parse("presence 2").is_err());
         assert!(parse("jump").is_err());
