@@ -7,7 +7,7 @@ use crate::booth::{BoothClient, DeviceKind, ScanSource};
 use crate::config::SerialSpec;
 use crate::devices::lines::{LineEnd, LineSplitter, Piece};
 use crate::devices::serial::Port;
-use crate::domain::qr::{self, MAX_CODE_BYTES};
+use crate::domain::qr::MAX_CODE_BYTES;
 use crate::domain::repeat::RepeatFilter;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -58,15 +58,6 @@ impl ScanReader {
     /// Forgets a partial line (the port was reopened).
     pub fn reset(&mut self) {
         self.lines.reset();
-    }
-}
-
-/// What a repeat is judged on: the code as the booth will see it when valid (so padding
-/// spaces do not make a new scan), the raw bytes otherwise.
-fn repeat_key(code: &[u8]) -> Vec<u8> {
-    match qr::validate(code) {
-        Ok(valid) => valid.as_str().as_bytes().to_vec(),
-        Err(_) => code.to_vec(),
     }
 }
 
@@ -145,7 +136,7 @@ async fn submit(
 ) -> bool {
     let code = match reading {
         Reading::Code(code) => {
-            if !repeats.admit(&repeat_key(&code), Instant::now()) {
+            if !repeats.admit(&code, Instant::now()) {
                 tracing::debug!(lane, "repeated scan within 2 s ignored");
                 return true;
             }
@@ -165,6 +156,7 @@ async fn submit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::qr;
 
     fn code(s: &str) -> Reading {
         Reading::Code(s.as_bytes().to_vec())
@@ -206,11 +198,5 @@ mod tests {
             r.push(&exact),
             vec![Reading::Code(vec![b'B'; MAX_CODE_BYTES])]
         );
-    }
-
-    #[test]
-    fn repeats_are_judged_on_the_code_the_booth_sees() {
-        assert_eq!(repeat_key(b" ABC "), b"ABC");
-        assert_eq!(repeat_key(b"A\x1bB"), b"A\x1bB");
     }
 }

@@ -7,6 +7,7 @@
 //! scanner and one vehicle at a time), so memory stays constant. One filter per lane; used by
 //! every reader of a lane (serial scanner, keyboard wedge).
 
+use super::qr;
 use std::time::{Duration, Instant};
 
 /// Readings of the same code closer together than this are one scan.
@@ -29,16 +30,22 @@ impl RepeatFilter {
         RepeatFilter { window, last: None }
     }
 
-    /// Whether a reading of `code` at `now` is a new scan (true) or a repeat (false).
+    /// Whether a reading of `code` at `now` is a new scan (true) or a repeat (false). A repeat
+    /// is judged on the code the booth will see when it is valid (padding spaces do not make a
+    /// new scan), on the raw bytes otherwise.
     pub fn admit(&mut self, code: &[u8], now: Instant) -> bool {
+        let key = match qr::validate(code) {
+            Ok(valid) => valid.as_str().as_bytes().to_vec(),
+            Err(_) => code.to_vec(),
+        };
         match &mut self.last {
-            Some((last, at)) if last.as_slice() == code => {
+            Some((last, at)) if *last == key => {
                 let repeat = now.saturating_duration_since(*at) < self.window;
                 *at = now;
                 !repeat
             }
             _ => {
-                self.last = Some((code.to_vec(), now));
+                self.last = Some((key, now));
                 true
             }
         }
@@ -68,6 +75,16 @@ mod tests {
         assert!(f.admit(b"ABC", ms(0)));
         assert!(f.admit(b"XYZ", ms(100)));
         assert!(f.admit(b"ABC", ms(200)));
+    }
+
+    #[test]
+    fn padding_does_not_make_a_new_scan_and_invalid_codes_repeat_too() {
+        let t = Instant::now();
+        let mut f = RepeatFilter::default();
+        assert!(f.admit(b"ABC", t));
+        assert!(!f.admit(b" ABC ", t));
+        assert!(f.admit(b"A\x1bB", t));
+        assert!(!f.admit(b"A\x1bB", t));
     }
 
     #[test]
