@@ -6,7 +6,8 @@
 //! * [`domain`] — the rules, pure: price, code validation, the session state machine, receipts.
 //! * [`store`] — the SQLite database: schema, migrations, one module per table group.
 //! * [`booth`] — the one task that decides: events in, commit, effects and snapshots out.
-//! * [`devices`] — each lane's gate and printer as tasks, fed by the booth's effects.
+//! * [`devices`] — each lane's scanner, gate link and printer as tasks, fed by the booth's effects;
+//!   the gate protocol and the simulated devices (`clearpark sim`, the demo).
 //! * [`api`] — the embedded HTTP API (axum): find-device, set-ip, sync lists, drivers' sessions.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
 //! * [`runtime`] — starts a booth with its adapters under one shutdown token.

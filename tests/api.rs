@@ -12,7 +12,8 @@ use clearpark::config::api::{AccessPoint, DeviceKey, Secret, TlsFiles};
 use clearpark::config::{ApiConfig, Config, GateEndpoint, PrinterEndpoint};
 use clearpark::demo::{self, DemoCode};
 use clearpark::devices::DeviceOptions;
-use clearpark::devices::sim_gate::SimGateBehaviour;
+use clearpark::devices::sim::gate::Timings;
+use clearpark::devices::sim::lane::SimGateConfig;
 use clearpark::runtime::Running;
 use clearpark::store::attendance::{self, NewAttendance};
 use clearpark::store::{Store, devices, driver_tokens, remote_io};
@@ -96,11 +97,15 @@ async fn server(gates: Gates, adjust: impl FnOnce(&Store, &mut ApiConfig)) -> Se
     adjust(&store, &mut api);
     config.api = Some(api.clone());
     let clock = ManualClock::new(t0());
-    let held = SimGateBehaviour {
-        motion: Duration::from_millis(1),
-        pass_after: (Duration::from_secs(3600), Duration::from_secs(3600)),
-        no_show_rate: 0.0,
-        open_timeout: Duration::from_secs(7200),
+    // Vehicles never come and the barrier waits for them for hours: sessions stay where the
+    // scans put them.
+    let held = SimGateConfig {
+        timings: Timings {
+            open_timeout: Duration::from_secs(7200),
+            ..Timings::default()
+        },
+        auto: false,
+        ..SimGateConfig::default()
     };
     let mut running = Running::start(
         &config,

@@ -40,7 +40,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         )),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let config = demo::config(&dir);
+    let mut config = demo::config(&dir);
     if config.booth.database.exists() {
         anyhow::bail!(
             "{} already exists: the demo starts on a fresh database (pass another --dir)",
@@ -56,6 +56,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     // Whole seconds, as the booth stores its own times.
     let now = clearpark::booth::clock::Clock::now(&SystemClock);
     let mut codes = demo::seed(&mut store, &config, now)?;
+    // Gates and scanners on real ptys: the console speaks the real protocols to simulators.
+    let pty_lanes = demo::lanes::PtyLanes::open(&mut config).context("cannot open ptys")?;
 
     println!("clearpark demo — {}", config.booth.name);
     println!("  database  {}", config.booth.database.display());
@@ -63,6 +65,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         println!(
             "  lane      {} ({}, {})",
             lane.id, lane.name, lane.direction
+        );
+    }
+    for lane in &pty_lanes.lanes {
+        println!(
+            "  {:<9} gate {} (simulated controller), scanner {}",
+            lane.lane,
+            lane.gate_path.display(),
+            lane.scanner_path.display()
         );
     }
     println!(
@@ -101,12 +111,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 entrance_lane: demo::ENTRANCE_LANE.into(),
                 exit_lane: demo::EXIT_LANE.into(),
                 pace: (pace / 2, pace * 3 / 2),
+                scanners: Some(pty_lanes.scanner_feed(running.booth.subscribe_activity())),
             },
             codes,
             running.client(),
             running.snapshots(),
             running.shutdown.clone(),
         ));
+        for gate in pty_lanes.gates(demo::lanes::demo_gate(), &running.shutdown) {
+            running.spawn(gate);
+        }
         let actor = super::console::attendant_name(args.attendant);
         super::console::serve(running, &config, args.headless, actor, Some(greeting)).await
     })

@@ -8,6 +8,7 @@ mod init;
 mod logging;
 mod price;
 mod run;
+mod sim;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -48,6 +49,9 @@ enum Command {
     Devices(devices::DevicesCommand),
     /// Price a stay: seconds, billed minutes and total.
     Price(price::PriceArgs),
+    /// Simulated lane devices on ptys (gate, scanner) and TCP (printer), for trying the console.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Accounts(cmd) => accounts::run(&load_config(&cli.config)?, cmd),
         Command::Devices(cmd) => devices::run(&load_config(&cli.config)?, cmd),
+        Command::Sim(cmd) => sim::run(cmd),
     }
 }
 

@@ -99,6 +99,71 @@ pub enum PrinterEndpoint {
     Serial(PathBuf),
 }
 
+/// A serial device with its line settings, written `/dev/ttyUSB1`, `/dev/ttyUSB1@19200` or
+/// `/dev/ttyUSB1@19200,rtscts` (flow control `rtscts` or `xonxoff`; 8N1 always). Without a
+/// speed each device uses its own default (gate 115200, scanner and printer 9600).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialSpec {
+    pub path: PathBuf,
+    pub baud: Option<u32>,
+    pub flow: SerialFlow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SerialFlow {
+    #[default]
+    None,
+    /// Hardware handshake (RTS/CTS): what most receipt printers want at speed.
+    RtsCts,
+    /// Software handshake (XON/XOFF).
+    XonXoff,
+}
+
+impl SerialSpec {
+    pub fn parse(text: &str) -> Result<SerialSpec, String> {
+        let bad = || {
+            format!(
+                "{text:?} is not a serial device: a path such as \"/dev/ttyUSB0\", optionally \
+                 with @speed and ,rtscts or ,xonxoff (\"/dev/ttyUSB0@19200,rtscts\")"
+            )
+        };
+        let (path, settings) = match text.rsplit_once('@') {
+            Some((path, settings)) => (path, Some(settings)),
+            None => (text, None),
+        };
+        if path.is_empty() {
+            return Err(bad());
+        }
+        let mut spec = SerialSpec {
+            path: PathBuf::from(path),
+            baud: None,
+            flow: SerialFlow::None,
+        };
+        if let Some(settings) = settings {
+            let (baud, flow) = match settings.split_once(',') {
+                Some((baud, flow)) => (baud, Some(flow)),
+                None => (settings, None),
+            };
+            spec.baud = match baud.parse::<u32>() {
+                Ok(b) if (50..=4_000_000).contains(&b) => Some(b),
+                _ => return Err(bad()),
+            };
+            spec.flow = match flow {
+                None => SerialFlow::None,
+                Some("rtscts") => SerialFlow::RtsCts,
+                Some("xonxoff") => SerialFlow::XonXoff,
+                Some(_) => return Err(bad()),
+            };
+        }
+        Ok(spec)
+    }
+
+    /// The spec of an endpoint's path (as the config holds it).
+    pub fn of(path: &Path) -> Result<SerialSpec, String> {
+        SerialSpec::parse(&path.display().to_string())
+    }
+}
+
 /// The problems found in a config file, one per line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -414,7 +479,7 @@ fn scanner_endpoint(s: &str, resolve: &dyn Fn(&str) -> PathBuf) -> Result<Scanne
         "none" => Ok(ScannerEndpoint::None),
         "wedge" => Ok(ScannerEndpoint::Wedge),
         "sim" => Ok(ScannerEndpoint::Sim),
-        p if is_device_path(p) => Ok(ScannerEndpoint::Serial(resolve(p))),
+        p if is_device_path(p) => SerialSpec::parse(p).map(|_| ScannerEndpoint::Serial(resolve(p))),
         other => Err(format!(
             "{other:?} is not one of \"none\", \"wedge\", \"sim\" or a serial device path (\"/dev/ttyACM0\")"
         )),
@@ -425,7 +490,7 @@ fn gate_endpoint(s: &str, resolve: &dyn Fn(&str) -> PathBuf) -> Result<GateEndpo
     match s {
         "none" => Ok(GateEndpoint::None),
         "sim" => Ok(GateEndpoint::Sim),
-        p if is_device_path(p) => Ok(GateEndpoint::Serial(resolve(p))),
+        p if is_device_path(p) => SerialSpec::parse(p).map(|_| GateEndpoint::Serial(resolve(p))),
         other => Err(format!(
             "{other:?} is not one of \"none\", \"sim\" or a serial device path (\"/dev/ttyUSB0\")"
         )),
@@ -452,7 +517,7 @@ fn printer_endpoint(s: &str, resolve: &dyn Fn(&str) -> PathBuf) -> Result<Printe
         };
     }
     if let Some(path) = s.strip_prefix("serial:") {
-        return Ok(PrinterEndpoint::Serial(resolve(path)));
+        return SerialSpec::parse(path).map(|_| PrinterEndpoint::Serial(resolve(path)));
     }
     if s.starts_with("/dev/") {
         return Ok(PrinterEndpoint::File(PathBuf::from(s)));
@@ -596,5 +661,36 @@ mod tests {
             Ok(ScannerEndpoint::Serial("/dev/ttyACM0".into()))
         );
         assert_eq!(gate_endpoint("sim", &resolve), Ok(GateEndpoint::Sim));
+    }
+
+    #[test]
+    fn serial_specs() {
+        assert_eq!(
+            SerialSpec::parse("/dev/ttyUSB1@19200,rtscts"),
+            Ok(SerialSpec {
+                path: "/dev/ttyUSB1".into(),
+                baud: Some(19200),
+                flow: SerialFlow::RtsCts
+            })
+        );
+        assert_eq!(
+            SerialSpec::parse("/dev/ttyACM0"),
+            Ok(SerialSpec {
+                path: "/dev/ttyACM0".into(),
+                baud: None,
+                flow: SerialFlow::None
+            })
+        );
+        let resolve = |p: &str| PathBuf::from(p);
+        for bad in [
+            "/dev/ttyUSB1@fast",
+            "/dev/ttyUSB1@9600,dtr",
+            "/dev/ttyUSB1@0",
+        ] {
+            let err = printer_endpoint(&format!("serial:{bad}"), &resolve).unwrap_err();
+            assert!(err.contains("is not a serial device"), "{err}");
+            assert!(scanner_endpoint(bad, &resolve).is_err());
+            assert!(gate_endpoint(bad, &resolve).is_err());
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! The embedded default behind `clearpark demo`: a config with simulated lanes, a fresh database
-//! with a price, accounts, devices and cars already parked, and simulated traffic ([`traffic`]).
+//! with a price, accounts, devices and cars already parked, simulated traffic ([`traffic`]),
+//! and lanes on real ptys with simulated gate controllers and scanners ([`lanes`]).
 //!
 //! The first account and device are the reference's find-device example (`788879fbe6635`), so
 //! the reference's curl examples work against the demo as written.
 
+pub mod lanes;
 pub mod traffic;
 
 use crate::config::{

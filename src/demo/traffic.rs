@@ -1,15 +1,20 @@
 //! Simulated traffic for the demo: drivers scanning in and out, walk-ins taking tickets and
-//! paying, now and then an unknown, invalid or blocked code. It acts only through the booth's
-//! client, exactly as scanners and the attendant do.
+//! paying, now and then an unknown, invalid or blocked code. It acts only as scanners and the
+//! attendant do: codes go through the lanes' scanners (pty scanners, [`ScannerFeed`]) or,
+//! without them, through the booth's client; the attendant's commands through the client.
 
 use super::DemoCode;
 use crate::booth::{
-    AttendantCommand, AttendantDone, BoothClient, ScanOutcome, ScanSource, Snapshot,
+    Activity, ActivityKind, AttendantCommand, AttendantDone, BoothClient, ScanOutcome, ScanSource,
+    Snapshot,
 };
+use crate::devices::sim::scanner::SimScanner;
 use crate::domain::receipt::PaymentMethod;
 use crate::domain::session::Refusal;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -22,12 +27,85 @@ pub struct TrafficPlan {
     pub exit_lane: String,
     /// Pause between two arrivals, drawn between these.
     pub pace: (Duration, Duration),
+    /// The lanes' scanners; `None`: codes go straight to the booth.
+    pub scanners: Option<ScannerFeed>,
+}
+
+/// Lanes' simulated serial scanners, and the booth's activity where their scans' decisions
+/// show up (a serial scanner gets no answer: the gate is the answer).
+pub struct ScannerFeed {
+    lanes: HashMap<String, Arc<SimScanner>>,
+    activity: broadcast::Receiver<Activity>,
+}
+
+impl ScannerFeed {
+    pub fn new(
+        lanes: HashMap<String, Arc<SimScanner>>,
+        activity: broadcast::Receiver<Activity>,
+    ) -> ScannerFeed {
+        ScannerFeed { lanes, activity }
+    }
+
+    /// Scans `code` at `lane` and waits for the booth's decision. `None` when none came (the
+    /// scanner dropped a repeat, or the lane has no scanner).
+    async fn scan(&mut self, lane: &str, code: &str) -> Result<Option<ScanOutcome>, ()> {
+        let Some(scanner) = self.lanes.get(lane) else {
+            return Ok(None);
+        };
+        // Decisions before this scan are not its answer.
+        self.activity = self.activity.resubscribe();
+        if let Err(e) = scanner.scan(code.as_bytes()).await {
+            tracing::warn!(lane, error = %e, "demo scanner failed");
+            return Ok(None);
+        }
+        let wait = tokio::time::sleep(DECISION_PATIENCE);
+        tokio::pin!(wait);
+        loop {
+            let activity = tokio::select! {
+                () = &mut wait => return Ok(None),
+                a = self.activity.recv() => a,
+            };
+            match activity {
+                Ok(Activity {
+                    lane: Some(at),
+                    kind:
+                        ActivityKind::Scan {
+                            source: ScanSource::Scanner,
+                            decided,
+                            ..
+                        },
+                    ..
+                }) if at == lane => return Ok(Some(decided.outcome)),
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return Err(()),
+            }
+        }
+    }
+}
+
+impl Clone for ScannerFeed {
+    fn clone(&self) -> Self {
+        ScannerFeed {
+            lanes: self.lanes.clone(),
+            activity: self.activity.resubscribe(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ScannerFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScannerFeed")
+            .field("lanes", &self.lanes.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// How long a driver waits behind a busy barrier before the demo moves on anyway.
 const QUEUE_PATIENCE: Duration = Duration::from_secs(15);
 /// A car stays at least this long before the traffic lets it leave.
 const MIN_STAY: Duration = Duration::from_secs(5);
+/// How long to wait for the decision on a code presented at a scanner.
+const DECISION_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Runs until shutdown or until the booth stops.
 pub async fn run(
@@ -37,6 +115,7 @@ pub async fn run(
     mut snapshots: watch::Receiver<Snapshot>,
     shutdown: CancellationToken,
 ) {
+    let mut scanners = plan.scanners.clone();
     let long_ago = Instant::now()
         .checked_sub(MIN_STAY)
         .unwrap_or_else(Instant::now);
@@ -68,20 +147,27 @@ pub async fn run(
         }
         let roll = fastrand::u32(0..100);
         let result = match roll {
-            0..=3 => scan(&booth, &plan.entrance_lane, "NOT-A-KNOWN-CODE")
-                .await
-                .map(drop),
-            4..=5 => scan(&booth, &plan.exit_lane, "bad\u{1b}[2Jcode")
+            0..=3 => scan(
+                &booth,
+                &mut scanners,
+                &plan.entrance_lane,
+                "NOT-A-KNOWN-CODE",
+            )
+            .await
+            .map(drop),
+            4..=5 => scan(&booth, &mut scanners, &plan.exit_lane, "bad\u{1b}[2Jcode")
                 .await
                 .map(drop),
             6..=7 => match codes.iter().find(|c| c.blocked) {
-                Some(c) => scan(&booth, &plan.entrance_lane, &c.code).await.map(drop),
+                Some(c) => scan(&booth, &mut scanners, &plan.entrance_lane, &c.code)
+                    .await
+                    .map(drop),
                 None => Ok(()),
             },
             8..=15 => walk_in(&booth, &plan.entrance_lane, &mut tickets_inside).await,
             16..=23 if !tickets_inside.is_empty() => {
                 let code = tickets_inside.remove(fastrand::usize(..tickets_inside.len()));
-                pay_and_leave(&booth, &plan.exit_lane, &code).await
+                pay_and_leave(&booth, &mut scanners, &plan.exit_lane, &code).await
             }
             _ => {
                 // A car leaves more often when the car park is filling up.
@@ -104,14 +190,16 @@ pub async fn run(
                 } else {
                     &plan.entrance_lane
                 };
-                match scan(&booth, lane, &pick.code).await {
-                    Ok(
+                match scan(&booth, &mut scanners, lane, &pick.code).await {
+                    Ok(Some(
                         ScanOutcome::Entered { .. } | ScanOutcome::Refused(Refusal::AlreadyInside),
-                    ) => {
+                    )) => {
                         inside.insert(pick.code.clone(), Instant::now());
                         Ok(())
                     }
-                    Ok(ScanOutcome::Exited { .. } | ScanOutcome::Refused(Refusal::NotInside)) => {
+                    Ok(Some(
+                        ScanOutcome::Exited { .. } | ScanOutcome::Refused(Refusal::NotInside),
+                    )) => {
                         inside.remove(&pick.code);
                         Ok(())
                     }
@@ -126,12 +214,22 @@ pub async fn run(
     }
 }
 
-async fn scan(booth: &BoothClient, lane: &str, code: &str) -> Result<ScanOutcome, ()> {
-    booth
-        .scan(lane, code.as_bytes().to_vec(), ScanSource::Sim)
-        .await
-        .map(|d| d.outcome)
-        .map_err(drop)
+/// Presents a code at a lane; its decision, or `None` when none was heard. `Err` when the
+/// booth is gone.
+async fn scan(
+    booth: &BoothClient,
+    scanners: &mut Option<ScannerFeed>,
+    lane: &str,
+    code: &str,
+) -> Result<Option<ScanOutcome>, ()> {
+    match scanners {
+        Some(feed) => feed.scan(lane, code).await,
+        None => booth
+            .scan(lane, code.as_bytes().to_vec(), ScanSource::Sim)
+            .await
+            .map(|d| Some(d.outcome))
+            .map_err(drop),
+    }
 }
 
 async fn walk_in(booth: &BoothClient, lane: &str, tickets: &mut Vec<String>) -> Result<(), ()> {
@@ -148,8 +246,13 @@ async fn walk_in(booth: &BoothClient, lane: &str, tickets: &mut Vec<String>) -> 
     Ok(())
 }
 
-async fn pay_and_leave(booth: &BoothClient, lane: &str, code: &str) -> Result<(), ()> {
-    if let ScanOutcome::AwaitingPayment { .. } = scan(booth, lane, code).await? {
+async fn pay_and_leave(
+    booth: &BoothClient,
+    scanners: &mut Option<ScannerFeed>,
+    lane: &str,
+    code: &str,
+) -> Result<(), ()> {
+    if let Some(ScanOutcome::AwaitingPayment { .. }) = scan(booth, scanners, lane, code).await? {
         tokio::time::sleep(Duration::from_millis(800)).await;
         let method = if fastrand::bool() {
             PaymentMethod::Cash

@@ -4,7 +4,7 @@
 //! printing never holds up a gate.
 
 use crate::booth::{BoothClient, DeviceKind, PrintJob};
-use crate::config::PrinterEndpoint;
+use crate::config::{PrinterEndpoint, SerialFlow, SerialSpec};
 use crate::domain::receipt::{Document, Line};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
@@ -23,7 +23,7 @@ pub const LINE_WIDTH: usize = 42;
 const RETRY_EVERY: Duration = Duration::from_secs(2);
 /// A printer that takes longer than this to accept a job counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(3);
-/// Serial printers' usual factory speed; `serial:/dev/ttyUSB1@19200` picks another.
+/// Serial printers' usual factory speed; `serial:/dev/ttyUSB1@19200,rtscts` picks another.
 const DEFAULT_SERIAL_BAUD: u32 = 9600;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,23 +61,45 @@ impl Driver for CaptureDriver {
     }
 }
 
-/// An `escpos` driver over a serial port (the `serialport` crate, no libudev).
+/// An `escpos` driver over a serial port (the `serialport` crate, no libudev), with the flow
+/// control the printer is set for. Without a handshake a printer whose buffer is full drops
+/// bytes, so receipt printers at speed want `rtscts` (or `xonxoff`).
 pub struct SerialDriver {
     path: String,
+    baud: u32,
     port: Mutex<Box<dyn serialport::SerialPort>>,
 }
 
 impl SerialDriver {
-    pub fn open(path: &str, baud: u32) -> std::io::Result<SerialDriver> {
+    pub fn open(path: &str, baud: u32, flow: SerialFlow) -> std::io::Result<SerialDriver> {
         let port = serialport::new(path, baud)
+            .flow_control(match flow {
+                SerialFlow::None => serialport::FlowControl::None,
+                SerialFlow::RtsCts => serialport::FlowControl::Hardware,
+                SerialFlow::XonXoff => serialport::FlowControl::Software,
+            })
             .timeout(SEND_TIMEOUT)
             .open()
             .map_err(std::io::Error::other)?;
         Ok(SerialDriver {
             path: path.to_owned(),
+            baud,
             port: Mutex::new(port),
         })
     }
+
+    fn port(
+        &self,
+    ) -> escpos::errors::Result<std::sync::MutexGuard<'_, Box<dyn serialport::SerialPort>>> {
+        self.port
+            .lock()
+            .map_err(|_| escpos::errors::PrinterError::Io("port poisoned".into()))
+    }
+}
+
+/// How long `bytes` take on the wire at `baud` (8N1: ten bits a byte).
+fn wire_time(bytes: u32, baud: u32) -> Duration {
+    Duration::from_secs_f64(f64::from(bytes) * 10.0 / f64::from(baud.max(1)))
 }
 
 impl Driver for SerialDriver {
@@ -85,27 +107,34 @@ impl Driver for SerialDriver {
         format!("serial ({})", self.path)
     }
     fn write(&self, data: &[u8]) -> escpos::errors::Result<()> {
-        let mut port = self
-            .port
-            .lock()
-            .map_err(|_| escpos::errors::PrinterError::Io("port poisoned".into()))?;
-        port.write_all(data)?;
+        // Each write waits at most SEND_TIMEOUT for room: a printer holding CTS low (off, out
+        // of paper, cover open) fails the job instead of hanging the queue.
+        self.port()?.write_all(data)?;
         Ok(())
     }
     fn read(&self, buf: &mut [u8]) -> escpos::errors::Result<usize> {
-        let mut port = self
-            .port
-            .lock()
-            .map_err(|_| escpos::errors::PrinterError::Io("port poisoned".into()))?;
-        Ok(std::io::Read::read(&mut *port, buf)?)
+        Ok(std::io::Read::read(&mut **self.port()?, buf)?)
     }
+    /// Waits until the bytes have left, for as long as they take at this speed plus
+    /// SEND_TIMEOUT; `tcdrain` would wait forever on a printer that stopped the handshake.
+    /// What is still queued then is thrown away and the job fails (it is sent again whole).
     fn flush(&self) -> escpos::errors::Result<()> {
-        let mut port = self
-            .port
-            .lock()
-            .map_err(|_| escpos::errors::PrinterError::Io("port poisoned".into()))?;
-        port.flush()?;
-        Ok(())
+        let port = self.port()?;
+        let queued = port.bytes_to_write().map_err(std::io::Error::other)?;
+        let deadline = std::time::Instant::now() + wire_time(queued, self.baud) + SEND_TIMEOUT;
+        loop {
+            let left = port.bytes_to_write().map_err(std::io::Error::other)?;
+            if left == 0 {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = port.clear(serialport::ClearBuffer::Output);
+                return Err(escpos::errors::PrinterError::Io(format!(
+                    "the printer did not take the last {left} bytes (handshake held?)"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -185,7 +214,11 @@ fn two_columns(label: &str, value: &str) -> String {
 pub enum Output {
     File(PathBuf),
     Tcp(String),
-    Serial { path: String, baud: u32 },
+    Serial {
+        path: String,
+        baud: u32,
+        flow: SerialFlow,
+    },
 }
 
 impl Output {
@@ -194,19 +227,17 @@ impl Output {
             PrinterEndpoint::None => None,
             PrinterEndpoint::File(path) => Some(Output::File(path.clone())),
             PrinterEndpoint::Tcp(addr) => Some(Output::Tcp(addr.clone())),
-            PrinterEndpoint::Serial(path) => {
-                let text = path.display().to_string();
-                Some(match text.rsplit_once('@') {
-                    Some((path, baud)) if baud.parse::<u32>().is_ok() => Output::Serial {
-                        path: path.to_owned(),
-                        baud: baud.parse().unwrap_or(DEFAULT_SERIAL_BAUD),
-                    },
-                    _ => Output::Serial {
-                        path: text,
-                        baud: DEFAULT_SERIAL_BAUD,
-                    },
-                })
-            }
+            PrinterEndpoint::Serial(path) => match SerialSpec::of(path) {
+                Ok(spec) => Some(Output::Serial {
+                    path: spec.path.display().to_string(),
+                    baud: spec.baud.unwrap_or(DEFAULT_SERIAL_BAUD),
+                    flow: spec.flow,
+                }),
+                Err(e) => {
+                    tracing::error!(error = e, "printer not started");
+                    None
+                }
+            },
         }
     }
 
@@ -239,8 +270,8 @@ impl Output {
                 stream.write_all(bytes).map_err(fail)?;
                 stream.flush().map_err(fail)
             }
-            Output::Serial { path, baud } => {
-                let driver = SerialDriver::open(path, *baud).map_err(fail)?;
+            Output::Serial { path, baud, flow } => {
+                let driver = SerialDriver::open(path, *baud, *flow).map_err(fail)?;
                 driver
                     .write(bytes)
                     .and_then(|()| driver.flush())
@@ -379,6 +410,38 @@ mod tests {
         out.send(b"one").unwrap();
         out.send(b"two").unwrap();
         assert_eq!(std::fs::read(dir.path().join("lp0")).unwrap(), b"onetwo");
+    }
+
+    #[test]
+    fn a_serial_printer_gets_the_whole_job() {
+        use serialport::SerialPort;
+        let (mut master, slave) = serialport::TTYPort::pair().unwrap();
+        let path = slave.name().unwrap();
+        let out = Output::from_endpoint(&PrinterEndpoint::Serial(
+            format!("{path}@19200,rtscts").into(),
+        ))
+        .unwrap();
+        assert_eq!(
+            out,
+            Output::Serial {
+                path: path.clone(),
+                baud: 19200,
+                flow: SerialFlow::RtsCts
+            }
+        );
+        let job: Vec<u8> = (0..3000_u32).map(|i| (i % 251) as u8).collect();
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            let mut buf = [0_u8; 512];
+            while got.len() < 3000 {
+                let n = std::io::Read::read(&mut master, &mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            got
+        });
+        out.send(&job).unwrap();
+        assert_eq!(reader.join().unwrap(), job);
+        assert_eq!(wire_time(1920, 19200), Duration::from_secs(1));
     }
 
     #[test]

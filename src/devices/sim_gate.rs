@@ -1,156 +1,105 @@
-//! A gate controller simulated inside the process (`gate = "sim"`): it answers the booth's
-//! commands with the signals a real controller's events become, with a driver who sometimes
-//! does not drive through. For demos and tests that need no serial port.
+//! A gate controller simulated inside the process (`gate = "sim"`): the same simulated lane as
+//! `clearpark sim gate` ([`crate::devices::sim::lane`]), fed the booth's commands directly
+//! instead of over a serial port, its events passed to the booth as the gate link would.
 
 use crate::booth::{BoothClient, GateCommand, GateSignal};
-use std::collections::VecDeque;
+use crate::devices::gate::host::event_signal;
+use crate::devices::gate::protocol::{Command, Report};
+use crate::devices::sim::driver::DriverSettings;
+use crate::devices::sim::gate::Timings;
+use crate::devices::sim::lane::{SimGateConfig, SimLane};
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// How the simulated driver and barrier behave.
-#[derive(Debug, Clone)]
-pub struct SimGateBehaviour {
-    /// Barrier travel time.
-    pub motion: Duration,
-    /// Time from the barrier up to the vehicle through, drawn between these.
-    pub pass_after: (Duration, Duration),
-    /// Share of openings after which nobody drives through.
-    pub no_show_rate: f64,
-    /// How long the barrier stays up for a vehicle that never comes.
-    pub open_timeout: Duration,
-}
-
-impl Default for SimGateBehaviour {
-    fn default() -> Self {
-        SimGateBehaviour {
-            motion: Duration::from_millis(300),
-            pass_after: (Duration::from_millis(800), Duration::from_millis(2500)),
-            no_show_rate: 0.08,
+/// The in-process gate's behaviour: faster than a real barrier so that a demo moves, with
+/// vehicles that come after each opening and now and then a driver who does not.
+pub fn lively() -> SimGateConfig {
+    SimGateConfig {
+        timings: Timings {
+            motor_travel: Duration::from_millis(300),
+            close_delay: Duration::from_millis(500),
             open_timeout: Duration::from_secs(4),
-        }
+            debounce: Duration::from_millis(20),
+            ..Timings::default()
+        },
+        drivers: DriverSettings {
+            arrive_after: (Duration::from_millis(300), Duration::from_millis(1500)),
+            drive_off_after: Duration::from_millis(300),
+            crossing_step: Duration::from_millis(300),
+            no_show_rate: 0.08,
+        },
+        auto: true,
+        seed: fastrand::u64(..),
     }
 }
 
-impl SimGateBehaviour {
-    /// Every vehicle drives straight through, quickly: for tests and benchmarks.
-    pub fn prompt() -> SimGateBehaviour {
-        SimGateBehaviour {
-            motion: Duration::from_millis(1),
-            pass_after: (Duration::from_millis(1), Duration::from_millis(2)),
+/// Every vehicle drives straight through, within milliseconds: for tests and benchmarks.
+pub fn prompt() -> SimGateConfig {
+    SimGateConfig {
+        timings: Timings {
+            motor_travel: Duration::from_millis(1),
+            close_delay: Duration::from_millis(1),
+            open_timeout: Duration::from_millis(200),
+            debounce: Duration::from_millis(1),
+            ..Timings::default()
+        },
+        drivers: DriverSettings {
+            arrive_after: (Duration::from_millis(1), Duration::from_millis(2)),
+            drive_off_after: Duration::from_millis(1),
+            crossing_step: Duration::from_millis(3),
             no_show_rate: 0.0,
-            open_timeout: Duration::from_millis(50),
-        }
+        },
+        auto: true,
+        seed: 1,
     }
-}
-
-/// A vehicle the simulated barrier was opened for.
-#[derive(Debug, Clone, Copy)]
-enum Arrival {
-    /// Drives through at this moment.
-    At(Instant),
-    /// Never comes; the barrier gives up at the open timeout.
-    NoShow,
 }
 
 /// Runs one simulated controller until shutdown or until the booth's commands stop.
-/// Each OPEN expects one vehicle; vehicles go through in order, and when the first expected
-/// vehicle does not come, the barrier closes at the timeout with `TimedOut`, as the firmware does.
 pub async fn run(
     lane: String,
-    behaviour: SimGateBehaviour,
+    config: SimGateConfig,
     mut commands: mpsc::UnboundedReceiver<GateCommand>,
     booth: BoothClient,
     shutdown: CancellationToken,
 ) {
-    let signal = |s: GateSignal| {
-        let booth = booth.clone();
-        let lane = lane.clone();
-        async move {
-            let _ = booth.gate(&lane, s).await;
+    let start = Instant::now();
+    let (mut sim, _ready) = SimLane::start(&config, Duration::ZERO);
+    let mut seq: u16 = 0;
+    for signal in [GateSignal::Online(true), GateSignal::Closed] {
+        if booth.gate(&lane, signal).await.is_err() {
+            return;
         }
-    };
-    signal(GateSignal::Online(true)).await;
-    signal(GateSignal::Closed).await;
-    let mut open = false;
-    let mut held = false;
-    let mut expected: VecDeque<Arrival> = VecDeque::new();
-    // When the barrier gives up on the vehicle at the front of the queue.
-    let mut give_up_at = Instant::now();
+    }
     loop {
-        let next = expected.front().map(|a| match a {
-            Arrival::At(t) => *t,
-            Arrival::NoShow => give_up_at,
-        });
-        let command = tokio::select! {
+        let deadline = sim.next_deadline().map(|d| start + d);
+        let reports = tokio::select! {
             () = shutdown.cancelled() => return,
-            () = sleep_until(next.unwrap_or_else(Instant::now)), if next.is_some() => None,
-            c = commands.recv() => match c { Some(c) => Some(c), None => return },
+            () = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => sim.advance(start.elapsed()),
+            command = commands.recv() => {
+                let Some(command) = command else { return };
+                seq = seq.wrapping_add(1);
+                let command = match command {
+                    GateCommand::Open => Command::Open(seq),
+                    GateCommand::Close => Command::Close(seq),
+                    GateCommand::Hold => Command::Hold(seq),
+                    GateCommand::Release => Command::Release(seq),
+                };
+                sim.command(start.elapsed(), command)
+            }
         };
-        match command {
-            Some(GateCommand::Open) => {
-                if !open {
-                    tokio::time::sleep(behaviour.motion).await;
-                    signal(GateSignal::Opened).await;
-                    open = true;
-                }
-                let now = Instant::now();
-                if expected.is_empty() {
-                    give_up_at = now + behaviour.open_timeout;
-                }
-                expected.push_back(if fastrand::f64() < behaviour.no_show_rate {
-                    Arrival::NoShow
-                } else {
-                    let (lo, hi) = behaviour.pass_after;
-                    let after = lo + hi.saturating_sub(lo).mul_f64(fastrand::f64());
-                    // Behind another vehicle, it comes after that one.
-                    let behind = expected.back().and_then(|a| match a {
-                        Arrival::At(t) => Some(*t),
-                        Arrival::NoShow => None,
-                    });
-                    Arrival::At(behind.unwrap_or(now).max(now) + after)
-                });
+        for report in reports {
+            if let Report::Event(event) = report
+                && booth.gate(&lane, event_signal(event)).await.is_err()
+            {
+                return;
             }
-            Some(GateCommand::Hold) => {
-                held = true;
-                if !open {
-                    tokio::time::sleep(behaviour.motion).await;
-                    signal(GateSignal::Opened).await;
-                    open = true;
-                }
-            }
-            Some(GateCommand::Release | GateCommand::Close) => {
-                held = false;
-                if open && expected.is_empty() {
-                    tokio::time::sleep(behaviour.motion).await;
-                    signal(GateSignal::Closed).await;
-                    open = false;
-                }
-            }
-            None => match expected.pop_front() {
-                Some(Arrival::At(_)) => {
-                    signal(GateSignal::Presence(true)).await;
-                    signal(GateSignal::Passed).await;
-                    signal(GateSignal::Presence(false)).await;
-                    give_up_at = Instant::now() + behaviour.open_timeout;
-                    if expected.is_empty() && !held {
-                        tokio::time::sleep(behaviour.motion).await;
-                        signal(GateSignal::Closed).await;
-                        open = false;
-                    }
-                }
-                Some(Arrival::NoShow) => {
-                    // Nobody came: the barrier closes, and everyone queued behind is turned away.
-                    expected.clear();
-                    signal(GateSignal::TimedOut).await;
-                    if !held {
-                        signal(GateSignal::Closed).await;
-                        open = false;
-                    }
-                }
-                None => {}
-            },
         }
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! * [`pricing`] — per-minute price of a stay, exact decimal.
 //! * [`qr`] — validation of scanned codes before any lookup.
+//! * [`repeat`] — the same code again on a lane within 2 s is one scan.
 //! * [`session`] — the session state machine, tries and anti-passback; refusal reasons.
 //! * [`receipt`] — receipts, walk-in tickets and the shift report as printable documents.
 
 pub mod pricing;
 pub mod qr;
 pub mod receipt;
+pub mod repeat;
 pub mod session;

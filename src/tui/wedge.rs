@@ -5,6 +5,7 @@
 //! when more keys follow within it and the burst ends with Enter, the burst is a scan; when the
 //! window passes, the held keys are ordinary key presses.
 
+use crate::domain::repeat::RepeatFilter;
 use std::time::{Duration, Instant};
 
 /// Keys closer than this belong to one scanner burst (scanners: 1–15 ms, people: 80+ ms).
@@ -25,6 +26,8 @@ pub enum Wedge {
 pub struct WedgeDetector {
     held: Vec<char>,
     last: Option<Instant>,
+    /// CONTRACTS §5: the same code again within 2 s is one scan (the serial scanners' rule).
+    repeats: RepeatFilter,
 }
 
 impl WedgeDetector {
@@ -47,7 +50,12 @@ impl WedgeDetector {
             .is_some_and(|last| at.saturating_duration_since(last) <= BURST_GAP);
         if in_burst && self.held.len() >= MIN_CODE_CHARS {
             self.last = None;
-            return Wedge::Scan(self.held.drain(..).collect());
+            let code: String = self.held.drain(..).collect();
+            if !self.repeats.admit(code.as_bytes(), at) {
+                // A repeat within 2 s: swallowed, neither a scan nor keys.
+                return Wedge::Keys(Vec::new());
+            }
+            return Wedge::Scan(code);
         }
         let mut keys = match self.release() {
             Some(Wedge::Keys(k)) => k,
@@ -93,6 +101,21 @@ mod tests {
         }
         assert_eq!(w.enter(ms(t, 40)), Wedge::Scan("788879fbe6635".into()));
         assert!(!w.holding());
+    }
+
+    #[test]
+    fn the_same_code_again_within_2_s_is_one_scan() {
+        let t = Instant::now();
+        let mut w = WedgeDetector::default();
+        let mut scan = |at: u64| {
+            for (i, ch) in "CODE-1".chars().enumerate() {
+                w.key(ch, ms(t, at + i as u64));
+            }
+            w.enter(ms(t, at + 10))
+        };
+        assert_eq!(scan(0), Wedge::Scan("CODE-1".into()));
+        assert_eq!(scan(500), Wedge::Keys(Vec::new()));
+        assert_eq!(scan(3000), Wedge::Scan("CODE-1".into()));
     }
 
     #[test]

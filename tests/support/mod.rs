@@ -19,6 +19,9 @@ use rust_decimal::Decimal;
 use std::path::PathBuf;
 use tokio::sync::oneshot;
 
+pub mod escpos;
+pub mod pty;
+
 pub const RES_GUID: &str = "00000000-0000-4000-8000-00000000c0de";
 pub const IN: &str = "in-1";
 pub const OUT: &str = "out-1";

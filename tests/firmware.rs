@@ -1,0 +1,382 @@
+//! One suite, two gate controllers (docs/gate-protocol.md): the real firmware running in simavr
+//! (`firmware/build/sim/gate-sim` with `firmware/build/gate-sim.elf`) and the console's simulator
+//! (`clearpark sim gate`) with the same timings. Both print `PTY <path>` first, `RELAY 0|1` and
+//! `RESET` on standard output, and read `presence 0|1`, `beam 0|1` and `hang` on standard input,
+//! so every case runs unchanged against each. Waits are for lines, never for wall-clock limits.
+//!
+//! The firmware half needs `make -C firmware && make -C firmware/sim` (done by `scripts/test`);
+//! without them it is skipped loudly, or fails when `CLEARPARK_REQUIRE_FIRMWARE=1`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use clearpark::devices::gate::protocol;
+use clearpark::devices::lines::Piece;
+use serialport::SerialPort;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Generous: simavr may run slower than real time on a busy machine.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Firmware,
+    Simulator,
+}
+
+/// A controller process, its machine lines and its pty.
+struct Gate {
+    child: Child,
+    stdin: ChildStdin,
+    out: mpsc::Receiver<String>,
+    pty: mpsc::Receiver<String>,
+    port: Box<dyn SerialPort>,
+    seq: u16,
+}
+
+fn firmware_files() -> Option<(PathBuf, PathBuf)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("firmware/build");
+    let (harness, elf) = (root.join("sim/gate-sim"), root.join("gate-sim.elf"));
+    if harness.exists() && elf.exists() {
+        return Some((harness, elf));
+    }
+    assert!(
+        std::env::var("CLEARPARK_REQUIRE_FIRMWARE").as_deref() != Ok("1"),
+        "{} or {} is missing (make -C firmware && make -C firmware/sim)",
+        harness.display(),
+        elf.display()
+    );
+    eprintln!(
+        "\n*** SKIPPED: the firmware in simavr is not built (make -C firmware && make -C firmware/sim) ***\n"
+    );
+    None
+}
+
+impl Gate {
+    fn start(kind: Kind) -> Option<Gate> {
+        let mut command = match kind {
+            Kind::Firmware => {
+                let (harness, elf) = firmware_files()?;
+                let mut c = Command::new(harness);
+                c.arg(elf);
+                c
+            }
+            Kind::Simulator => {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_clearpark"));
+                // The timings firmware/Makefile builds gate-sim.elf with.
+                c.args([
+                    "sim",
+                    "gate",
+                    "--quiet",
+                    "--motor-travel-ms",
+                    "200",
+                    "--close-delay-ms",
+                    "300",
+                    "--open-timeout-ms",
+                    "2000",
+                    "--debounce-ms",
+                    "50",
+                ]);
+                c
+            }
+        };
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (out_tx, out) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                // Only the machine lines; SPEED and the simulator's traffic log are skipped.
+                let machine = ["PTY ", "RELAY ", "RESET", "CRASHED"]
+                    .iter()
+                    .any(|p| line.starts_with(p));
+                if machine && out_tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let first = out.recv_timeout(PATIENCE).expect("no PTY line");
+        let path = first
+            .strip_prefix("PTY ")
+            .expect("the first line is PTY <path>");
+        let port = serialport::new(path, 115_200)
+            .timeout(Duration::from_millis(100))
+            .open()
+            .unwrap();
+        let mut reader = port.try_clone().unwrap();
+        let (pty_tx, pty) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = protocol::splitter();
+            let mut buf = [0_u8; 256];
+            loop {
+                let n = match reader.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                    Err(_) => return,
+                };
+                for piece in lines.push(&buf[..n]) {
+                    let text = match piece {
+                        Piece::Line(line) => match protocol::unframe(&line) {
+                            Ok(body) => body.to_owned(),
+                            Err(e) => format!("BAD LINE {e}: {:?}", String::from_utf8_lossy(&line)),
+                        },
+                        Piece::Overlong { len, .. } => format!("BAD LINE of {len} bytes"),
+                    };
+                    if pty_tx.send(text).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Some(Gate {
+            child,
+            stdin,
+            out,
+            pty,
+            port,
+            seq: 0,
+        })
+    }
+
+    fn send(&mut self, body: &str) {
+        self.port
+            .write_all(&protocol::frame(body).unwrap())
+            .unwrap();
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.port.write_all(bytes).unwrap();
+    }
+
+    fn control(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The next line from the controller is `body` (for `READY`, any version).
+    fn expect(&mut self, body: &str) {
+        let got = self
+            .pty
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|_| panic!("no line from the controller; expected {body:?}"));
+        if body == "READY" {
+            assert!(got.starts_with("READY clearpark-gate"), "{got:?}");
+        } else {
+            assert_eq!(got, body);
+        }
+    }
+
+    /// The next machine line on standard output is `text`.
+    fn expect_out(&mut self, text: &str) {
+        let got = self
+            .out
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|_| panic!("no line on standard output; expected {text:?}"));
+        assert_eq!(got, text);
+    }
+
+    /// A command with the next seq; returns the seq.
+    fn command(&mut self, verb: &str) -> u16 {
+        self.seq += 1;
+        let seq = self.seq;
+        self.send(&format!("{verb} {seq}"));
+        seq
+    }
+
+    /// Asks for the state until `want` (a `STATE` body) comes: waits on the controller's own
+    /// debouncing, not on the clock.
+    fn until_state(&mut self, want: &str) {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            let seq = self.command("STATUS");
+            self.expect(&format!("ACK {seq}"));
+            let state = self.pty.recv_timeout(PATIENCE).unwrap();
+            if state == want {
+                return;
+            }
+            assert!(state.starts_with("STATE "), "{state:?}");
+            assert!(std::time::Instant::now() < deadline, "never {want:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The boot `READY`, the relay's first state, then `HELLO` answered.
+    fn greet(&mut self) {
+        self.expect("READY");
+        self.expect_out("RELAY 0");
+        self.send("HELLO");
+        self.expect("READY");
+    }
+
+    /// A vehicle through an open barrier: loop, beam, loop clear, beam clear.
+    fn vehicle_passes(&mut self) {
+        self.control("presence 1");
+        self.expect("EVT PRESENCE 1");
+        self.control("beam 1");
+        self.until_state("STATE gate=open presence=1 beam=1");
+        self.control("presence 0");
+        self.expect("EVT PRESENCE 0");
+        self.control("beam 0");
+        self.expect("EVT PASSED");
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn open_pass_close(g: &mut Gate) {
+    g.greet();
+    let seq = g.command("OPEN");
+    g.expect(&format!("ACK {seq}"));
+    g.expect_out("RELAY 1");
+    g.expect("EVT OPENED");
+    g.vehicle_passes();
+    g.expect_out("RELAY 0");
+    g.expect("EVT CLOSED");
+    g.until_state("STATE gate=closed presence=0 beam=0");
+}
+
+fn timeout_when_nobody_comes(g: &mut Gate) {
+    g.greet();
+    let seq = g.command("OPEN");
+    g.expect(&format!("ACK {seq}"));
+    g.expect_out("RELAY 1");
+    g.expect("EVT OPENED");
+    g.expect("EVT TIMEOUT");
+    g.expect_out("RELAY 0");
+    g.expect("EVT CLOSED");
+}
+
+fn presence_holds_the_barrier(g: &mut Gate) {
+    g.greet();
+    let seq = g.command("OPEN");
+    g.expect(&format!("ACK {seq}"));
+    g.expect_out("RELAY 1");
+    g.expect("EVT OPENED");
+    g.control("presence 1");
+    g.expect("EVT PRESENCE 1");
+    // Past the open timeout (2 s): no TIMEOUT while the loop is occupied.
+    std::thread::sleep(Duration::from_millis(2500));
+    // Even told to close, it stays up over the vehicle.
+    let seq = g.command("CLOSE");
+    g.expect(&format!("ACK {seq}"));
+    g.until_state("STATE gate=open presence=1 beam=0");
+    g.control("presence 0");
+    g.expect("EVT PRESENCE 0");
+    g.expect_out("RELAY 0");
+    g.expect("EVT CLOSED");
+}
+
+fn bad_lines_are_ignored_and_a_resend_is_not_executed(g: &mut Gate) {
+    g.greet();
+    g.send_raw(b"OPEN 5*00\nOPEN 5\n\xff\xfe*00\n");
+    // Answered in order: the bad lines before it were dropped, not acted on.
+    g.until_state("STATE gate=closed presence=0 beam=0");
+    let seq = g.command("OPEN");
+    g.expect(&format!("ACK {seq}"));
+    g.send(&format!("OPEN {seq}"));
+    g.expect(&format!("ACK {seq}"));
+    g.expect_out("RELAY 1");
+    g.expect("EVT OPENED");
+    g.vehicle_passes();
+    // Had the resend been executed, a second vehicle would be expected and the barrier would
+    // stay up until a TIMEOUT: CLOSED is the next line.
+    g.expect_out("RELAY 0");
+    g.expect("EVT CLOSED");
+}
+
+fn hello_starts_a_new_conversation(g: &mut Gate) {
+    g.greet();
+    g.send("OPEN 9");
+    g.expect("ACK 9");
+    g.expect_out("RELAY 1");
+    g.expect("EVT OPENED");
+    g.send("HELLO");
+    g.expect("READY");
+    // After HELLO the same verb and seq are a new command: a second vehicle is expected.
+    g.send("OPEN 9");
+    g.expect("ACK 9");
+    g.vehicle_passes();
+    g.expect("EVT TIMEOUT");
+    g.expect_out("RELAY 0");
+    g.expect("EVT CLOSED");
+}
+
+fn refusals(g: &mut Gate) {
+    g.greet();
+    for (body, nak) in [
+        ("JUMP 3", "NAK 3 UNKNOWN"),
+        ("open 4", "NAK 4 UNKNOWN"),
+        ("", "NAK 0 UNKNOWN"),
+        ("OPEN", "NAK 0 ARG"),
+        ("OPEN x", "NAK 0 ARG"),
+        ("OPEN 5 6", "NAK 5 ARG"),
+        ("OPEN  5", "NAK 0 ARG"),
+        ("OPEN 65536", "NAK 0 ARG"),
+        ("HELLO 2", "NAK 2 ARG"),
+    ] {
+        g.send(body);
+        g.expect(nak);
+    }
+    g.until_state("STATE gate=closed presence=0 beam=0");
+}
+
+fn watchdog_restart_keeps_a_raised_barrier_until_clear(g: &mut Gate) {
+    g.greet();
+    let seq = g.command("HOLD");
+    g.expect(&format!("ACK {seq}"));
+    g.expect_out("RELAY 1");
+    g.expect("EVT OPENED");
+    g.control("hang");
+    g.expect_out("RESET");
+    g.expect_out("RELAY 0");
+    g.expect("READY");
+    g.expect("EVT FAULT WDT");
+    // It was up: kept up, then closed once the lane has been clear for the close delay.
+    g.expect_out("RELAY 1");
+    g.expect_out("RELAY 0");
+    g.expect("EVT CLOSED");
+}
+
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                #[test]
+                fn firmware() {
+                    if let Some(mut g) = super::Gate::start(super::Kind::Firmware) {
+                        super::$case(&mut g);
+                    }
+                }
+
+                #[test]
+                fn simulator() {
+                    let mut g = super::Gate::start(super::Kind::Simulator).unwrap();
+                    super::$case(&mut g);
+                }
+            }
+        )*
+    };
+}
+
+on_both!(
+    open_pass_close,
+    timeout_when_nobody_comes,
+    presence_holds_the_barrier,
+    bad_lines_are_ignored_and_a_resend_is_not_executed,
+    hello_starts_a_new_conversation,
+    refusals,
+    watchdog_restart_keeps_a_raised_barrier_until_clear,
+);
