@@ -3,9 +3,11 @@
 //!
 //! * [`pricing`] — per-minute price of a stay, exact decimal.
 //! * [`qr`] — validation of scanned codes before any lookup.
+//! * [`nwave`] — Nwave sensor sessions: validation, corrections, occupancy and overstay.
 //! * [`session`] — the session state machine, tries and anti-passback; refusal reasons.
 //! * [`receipt`] — receipts, walk-in tickets and the shift report as printable documents.
 
+pub mod nwave;
 pub mod pricing;
 pub mod qr;
 pub mod receipt;
