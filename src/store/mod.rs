@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod attendance;
 pub mod audit;
 pub mod devices;
+pub mod nwave;
 pub mod receipts;
 pub mod resource;
 pub mod sessions;

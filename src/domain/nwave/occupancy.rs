@@ -212,6 +212,10 @@ impl Board {
         self.positions.values()
     }
 
+    pub fn get(&self, network_id: &str) -> Option<&PositionState> {
+        self.positions.get(network_id)
+    }
+
     pub fn len(&self) -> usize {
         self.positions.len()
     }
