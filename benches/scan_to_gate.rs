@@ -71,6 +71,7 @@ fn main() {
             lane("in", Direction::Entrance),
             lane("out", Direction::Exit),
         ],
+        nwave: None,
     };
     let store = Store::open(&db).unwrap();
     let now = chrono::Utc::now();

@@ -3,6 +3,10 @@
 //! all of them at once, so that one edit fixes a file. Secrets and paths may come from
 //! `CLEARPARK_*` environment variables instead of the file.
 
+mod nwave;
+
+pub use nwave::{BrokerSettings, NwaveSettings};
+
 use crate::domain::session::Direction;
 use crate::store::DbStructure;
 use chrono_tz::Tz;
@@ -20,6 +24,8 @@ pub struct Config {
     /// The priced resource `clearpark init` creates; `None` when the accounting sync provides it.
     pub resource: Option<ResourceSeed>,
     pub lanes: Vec<LaneConfig>,
+    /// `[nwave]`: Nwave bay sensors' sessions from RabbitMQ; `None` when the site has none.
+    pub nwave: Option<NwaveSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +129,7 @@ struct RawConfig {
     resource: Option<RawResource>,
     #[serde(default)]
     lanes: Vec<RawLane>,
+    nwave: Option<nwave::RawNwave>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,6 +193,7 @@ fn none() -> String {
 pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("CLEARPARK_DATABASE", "booth.database"),
     ("CLEARPARK_RES_GUID", "booth.res_guid"),
+    ("CLEARPARK_NWAVE_URL", "nwave.url"),
 ];
 
 impl Config {
@@ -359,6 +367,8 @@ fn validate(
         })
         .collect();
 
+    let nwave = raw.nwave.map(|n| nwave::validate(n, env, problems));
+
     Config {
         booth: BoothSettings {
             name: b.name,
@@ -373,6 +383,7 @@ fn validate(
         },
         resource,
         lanes,
+        nwave,
     }
 }
 
@@ -481,6 +492,9 @@ mod tests {
         assert_eq!(config.booth.entrance_tries, 3);
         assert!(config.lanes.len() >= 2);
         assert!(config.resource.is_some());
+        let nwave = config.nwave.unwrap();
+        assert_eq!(nwave.limits.default_minutes, Some(120));
+        assert_eq!(nwave.broker.unwrap().queue, "nwave.parking_sessions");
     }
 
     #[test]

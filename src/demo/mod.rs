@@ -55,6 +55,7 @@ pub fn config(dir: &Path) -> Config {
             lane(ENTRANCE_LANE, "North entrance", Direction::Entrance),
             lane(EXIT_LANE, "North exit", Direction::Exit),
         ],
+        nwave: None,
     }
 }
 

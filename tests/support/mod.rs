@@ -64,6 +64,7 @@ pub fn config(db: PathBuf) -> Config {
             lane(IN, Direction::Entrance, true, true),
             lane(OUT, Direction::Exit, true, true),
         ],
+        nwave: None,
     }
 }
 
