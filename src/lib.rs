@@ -7,6 +7,7 @@
 //! * [`store`] — the SQLite database: schema, migrations, one module per table group.
 //! * [`booth`] — the one task that decides: events in, commit, effects and snapshots out.
 //! * [`devices`] — each lane's gate and printer as tasks, fed by the booth's effects.
+//! * [`nwave`] — Nwave sensor sessions from RabbitMQ: consumer, publisher, replay generator.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
 //! * [`runtime`] — starts a booth with its adapters under one shutdown token.
 //!
@@ -18,5 +19,6 @@ pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod domain;
+pub mod nwave;
 pub mod runtime;
 pub mod store;

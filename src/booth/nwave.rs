@@ -7,9 +7,9 @@ use super::runner::{BoothClient, BoothGone};
 use super::{Booth, Event};
 use crate::config::NwaveSettings;
 use crate::domain::nwave::{
-    Applied, Board, OccupancySummary, OverstayLimits, PositionState, parse,
+    Applied, Board, DeliveryOrigin, OccupancySummary, OverstayLimits, PositionState, parse,
 };
-use crate::store::nwave::{self as nwave_store, DeliveryOrigin};
+use crate::store::nwave as nwave_store;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;

@@ -15,7 +15,7 @@ pub mod parse;
 pub mod version;
 
 pub use message::{
-    AuthBleTag, AuthMobile, Edge, Edges, Group, InvolvedDevice, PartialEnd, Position,
+    AuthBleTag, AuthMobile, DeliveryOrigin, Edge, Edges, Group, InvolvedDevice, PartialEnd, Position,
     SessionMessage, SessionPhase,
 };
 pub use occupancy::{

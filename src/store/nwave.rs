@@ -16,9 +16,11 @@ pub use read::{
     session, sessions,
 };
 pub use write::{
-    DeliveryOrigin, MessageWritten, StoredSession, apply_message, load_board, load_session,
+    MessageWritten, StoredSession, apply_message, load_board, load_session,
     quarantine, refresh_position, replace_claims, save_current, save_history,
 };
+
+pub use crate::domain::nwave::DeliveryOrigin;
 
 #[cfg(test)]
 mod tests;

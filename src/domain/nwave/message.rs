@@ -185,6 +185,13 @@ pub struct SessionMessage {
     pub edges: Edges,
 }
 
+/// Where a delivery came from (its AMQP exchange and routing key), kept with a refused one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryOrigin {
+    pub exchange: Option<String>,
+    pub routing_key: Option<String>,
+}
+
 /// The vendor's field names and order, for publishing what the replay generates.
 #[derive(Serialize)]
 struct VendorMessage<'a> {

@@ -4,7 +4,7 @@
 use super::super::time::DbTime;
 use super::super::{Result, StoreError};
 use crate::domain::nwave::{
-    Applied, Edge, Edges, InvolvedDevice, PositionState, SessionMessage, SessionRecord, Version,
+    Applied, DeliveryOrigin, Edge, Edges, InvolvedDevice, PositionState, SessionMessage, SessionRecord, Version,
     claims,
 };
 use chrono::{DateTime, Utc};
@@ -379,13 +379,6 @@ pub fn load_board(conn: &Connection) -> Result<Vec<PositionState>> {
         });
     }
     Ok(out)
-}
-
-/// Where a delivery came from, kept with a quarantined message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeliveryOrigin {
-    pub exchange: Option<String>,
-    pub routing_key: Option<String>,
 }
 
 /// Stores a refused delivery whole with the reason. The same bytes again (a redelivery) are not
