@@ -5,6 +5,7 @@ mod demo;
 mod devices;
 mod init;
 mod logging;
+mod nwave;
 mod price;
 mod run;
 
@@ -47,6 +48,9 @@ enum Command {
     Devices(devices::DevicesCommand),
     /// Price a stay: seconds, billed minutes and total.
     Price(price::PriceArgs),
+    /// Nwave bay sensors: publish or generate traffic, show occupancy, sessions, quarantine.
+    #[command(subcommand)]
+    Nwave(nwave::NwaveCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -57,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Accounts(cmd) => accounts::run(&load_config(&cli.config)?, cmd),
         Command::Devices(cmd) => devices::run(&load_config(&cli.config)?, cmd),
+        Command::Nwave(cmd) => nwave::run(&cli.config, cmd),
     }
 }
 

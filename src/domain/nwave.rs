@@ -15,8 +15,8 @@ pub mod parse;
 pub mod version;
 
 pub use message::{
-    AuthBleTag, AuthMobile, DeliveryOrigin, Edge, Edges, Group, InvolvedDevice, PartialEnd, Position,
-    SessionMessage, SessionPhase,
+    AuthBleTag, AuthMobile, DeliveryOrigin, Edge, Edges, Group, InvolvedDevice, PartialEnd,
+    Position, SessionMessage, SessionPhase,
 };
 pub use occupancy::{
     Board, Counts, GroupCount, LevelCount, OccupancySummary, Overstay, OverstayLimits,

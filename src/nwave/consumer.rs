@@ -11,7 +11,9 @@
 
 use super::NwaveError;
 use super::topology;
-use crate::booth::{BatchApplied, BatchFailed, BoothClient, Event, NwaveBatch, NwaveDelivery, NwaveLink};
+use crate::booth::{
+    BatchApplied, BatchFailed, BoothClient, Event, NwaveBatch, NwaveDelivery, NwaveLink,
+};
 use crate::config::BrokerSettings;
 use crate::domain::nwave::DeliveryOrigin;
 use chrono::Utc;
@@ -258,7 +260,10 @@ impl Pump<'_> {
         let mut last = None;
         for d in batch {
             if d.data.len() > self.settings.max_message_bytes {
-                tracing::warn!(bytes = d.data.len(), "Nwave message too large: rejected to the dead-letter exchange");
+                tracing::warn!(
+                    bytes = d.data.len(),
+                    "Nwave message too large: rejected to the dead-letter exchange"
+                );
                 if let Err(e) = d.acker.reject(BasicRejectOptions { requeue: false }).await {
                     tracing::warn!(error = %e, "cannot reject the oversized Nwave message");
                 }
@@ -305,7 +310,9 @@ impl Pump<'_> {
                         messages = done.messages,
                         "committed Nwave batch not acknowledged (the channel was recovered): the broker delivers it again, which changes nothing"
                     ),
-                    Err(e) => tracing::warn!(error = %e, "cannot acknowledge a committed Nwave batch; it will be delivered again"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot acknowledge a committed Nwave batch; it will be delivered again")
+                    }
                 }
             }
             Some(Err(failed)) => {

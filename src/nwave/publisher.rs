@@ -33,8 +33,8 @@ impl Publisher {
                 source,
             }
         };
-        let properties =
-            ConnectionProperties::default().with_connection_name("clearpark nwave publisher".into());
+        let properties = ConnectionProperties::default()
+            .with_connection_name("clearpark nwave publisher".into());
         let conn = Connection::connect(&settings.url, properties)
             .await
             .map_err(fail("connect"))?;

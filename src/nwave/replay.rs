@@ -102,7 +102,14 @@ fn site(rng: &mut fastrand::Rng, bays: usize) -> (Vec<Vec<InvolvedDevice>>, Vec<
         };
         let group = Group {
             id: Some(2001 + g as i64),
-            kind: Some(if open_bay { "unmarked_parking_bay" } else { "marked_parking_bay" }.into()),
+            kind: Some(
+                if open_bay {
+                    "unmarked_parking_bay"
+                } else {
+                    "marked_parking_bay"
+                }
+                .into(),
+            ),
             name: Some(match level_name {
                 Some(level) => format!("Garage {level} row {}", g + 1),
                 None => format!("{} {}", STREETS[g % STREETS.len()], g + 1),
@@ -159,7 +166,11 @@ fn secs(s: i64) -> TimeDelta {
 
 /// Minutes until the next arrival at a free bay: busier by day.
 fn gap_minutes(rng: &mut fastrand::Rng, at: DateTime<Utc>) -> f64 {
-    let mean = if (7..20).contains(&at.hour()) { 25.0 } else { 150.0 };
+    let mean = if (7..20).contains(&at.hour()) {
+        25.0
+    } else {
+        150.0
+    };
     -mean * (1.0 - rng.f64()).ln()
 }
 
@@ -405,7 +416,11 @@ mod tests {
     use chrono::TimeZone;
 
     fn plan(seed: u64) -> ReplayPlan {
-        ReplayPlan::new(seed, 60, Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap())
+        ReplayPlan::new(
+            seed,
+            60,
+            Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap(),
+        )
     }
 
     #[test]
@@ -437,7 +452,10 @@ mod tests {
         assert_eq!(levels.len(), 2);
         // Every message is valid, and applying them leaves cars parked at the end of the day.
         let mut ledger = Ledger::default();
-        for line in to_json_lines(&replay).split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        for line in to_json_lines(&replay)
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+        {
             ledger.apply(&parse(line).unwrap());
         }
         let taken = ledger.positions().values().filter(|p| p.taken).count();

@@ -16,8 +16,8 @@ pub use read::{
     session, sessions,
 };
 pub use write::{
-    MessageWritten, StoredSession, apply_message, load_board, load_session,
-    quarantine, refresh_position, replace_claims, save_current, save_history,
+    MessageWritten, StoredSession, apply_message, load_board, load_session, quarantine,
+    refresh_position, replace_claims, save_current, save_history,
 };
 
 pub use crate::domain::nwave::DeliveryOrigin;

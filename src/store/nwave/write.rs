@@ -4,8 +4,8 @@
 use super::super::time::DbTime;
 use super::super::{Result, StoreError};
 use crate::domain::nwave::{
-    Applied, DeliveryOrigin, Edge, Edges, InvolvedDevice, PositionState, SessionMessage, SessionRecord, Version,
-    claims,
+    Applied, DeliveryOrigin, Edge, Edges, InvolvedDevice, PositionState, SessionMessage,
+    SessionRecord, Version, claims,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
