@@ -60,6 +60,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  codes     {} (the reference's device), {} ({})",
         codes[0].code, codes[1].code, codes[1].holder
     );
+    println!(
+        "  nwave     {} simulated bay sensors, occupancy logged every minute",
+        demo::nwave::DEMO_BAYS
+    );
     println!("  Ctrl-C stops the demo.");
 
     let pace = Duration::from_secs_f64(args.pace.clamp(0.05, 60.0));
@@ -81,6 +85,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             running.client(),
             running.snapshots(),
             running.shutdown.clone(),
+        ));
+        running.spawn(demo::nwave::feed(
+            running.client(),
+            running.snapshots(),
+            running.shutdown.clone(),
+            fastrand::u64(..),
         ));
         tokio::signal::ctrl_c()
             .await

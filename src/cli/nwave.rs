@@ -242,7 +242,9 @@ fn replay(config_path: &Path, args: ReplayArgs) -> anyhow::Result<()> {
         Some(date) => date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
         None => {
             let now = chrono::Utc::now();
-            let minute = now.duration_trunc(chrono::TimeDelta::minutes(1)).unwrap_or(now);
+            let minute = now
+                .duration_trunc(chrono::TimeDelta::minutes(1))
+                .unwrap_or(now);
             minute - chrono::TimeDelta::hours(i64::from(hours))
         }
     };

@@ -1,9 +1,11 @@
 //! The embedded default behind `clearpark demo`: a config with simulated lanes, a fresh database
-//! with a price, accounts, devices and cars already parked, and simulated traffic ([`traffic`]).
+//! with a price, accounts, devices and cars already parked, and simulated traffic ([`traffic`])
+//! and Nwave bay sensors ([`nwave`]).
 //!
 //! The first account and device are the reference's find-device example (`788879fbe6635`), so
 //! the reference's curl examples work against the demo as written.
 
+pub mod nwave;
 pub mod traffic;
 
 use crate::config::{
@@ -55,7 +57,7 @@ pub fn config(dir: &Path) -> Config {
             lane(ENTRANCE_LANE, "North entrance", Direction::Entrance),
             lane(EXIT_LANE, "North exit", Direction::Exit),
         ],
-        nwave: None,
+        nwave: Some(nwave::settings()),
     }
 }
 
