@@ -87,10 +87,11 @@ pub enum NwaveLink {
     Connected {
         since: DateTime<Utc>,
     },
-    /// Down; the next attempt at `retry_at`.
+    /// Down; the next attempt at `retry_at`, or whenever lapin's own recovery retries
+    /// (`None`: it backs off by itself).
     Reconnecting {
         attempt: u32,
-        retry_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
         error: String,
     },
     /// The demo's simulated feed, no broker.
@@ -236,7 +237,7 @@ impl Booth {
                     attempt,
                     retry_at,
                     error,
-                } => tracing::warn!(attempt, %retry_at, error, "Nwave broker link down"),
+                } => tracing::warn!(attempt, ?retry_at, error, "Nwave broker link down"),
                 other => tracing::info!(link = ?other, "Nwave broker link"),
             }
         }

@@ -96,7 +96,7 @@ pub async fn feed(
                     return;
                 }
                 beats += 1;
-                if beats % 4 == 0 {
+                if beats.is_multiple_of(4) {
                     log_occupancy(&snapshots);
                 }
                 continue;

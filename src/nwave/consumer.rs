@@ -33,6 +33,8 @@ use tokio_util::sync::CancellationToken;
 /// Batches with the booth at once.
 const IN_FLIGHT: usize = 2;
 const BEAT: Duration = Duration::from_secs(15);
+/// How often the connection's state is looked at.
+const STATUS_POLL: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// `1 s, 2 s, 4 s ... 60 s` after the `failures`-th failure in a row.
@@ -68,7 +70,7 @@ pub async fn run(settings: BrokerSettings, booth: BoothClient, shutdown: Cancell
                 tracing::warn!(error = %e, retry_in = ?delay, "Nwave consumer disconnected");
                 let link = NwaveLink::Reconnecting {
                     attempt: failures,
-                    retry_at,
+                    retry_at: Some(retry_at),
                     error: e.to_string(),
                 };
                 if booth.nwave_link(link).await.is_err() {
@@ -129,6 +131,7 @@ async fn consume(
         let mut pump = Pump {
             settings,
             booth,
+            status: conn.status().clone(),
             channel,
             consumer,
             in_flight: VecDeque::new(),
@@ -153,6 +156,8 @@ struct InFlight {
 struct Pump<'a> {
     settings: &'a BrokerSettings,
     booth: &'a BoothClient,
+    /// The connection's state: lapin recovers it silently, the screen should know.
+    status: lapin::ConnectionStatus,
     channel: lapin::Channel,
     consumer: lapin::Consumer,
     in_flight: VecDeque<InFlight>,
@@ -179,6 +184,8 @@ impl Pump<'_> {
         let mut deadline: Option<Instant> = None;
         let mut beat = tokio::time::interval(BEAT);
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut watch = tokio::time::interval(STATUS_POLL);
+        watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let due = deadline.is_some_and(|d| d <= Instant::now()) || batch.len() >= max_batch;
             if !batch.is_empty() && due && self.in_flight.len() < IN_FLIGHT {
@@ -226,7 +233,12 @@ impl Pump<'_> {
                         deadline = None;
                         self.settle_all().await;
                         tracing::warn!(error = %e, "Nwave channel failed; waiting for lapin's recovery");
-                        if self.booth.nwave_link(NwaveLink::Connecting { attempt: 1 }).await.is_err() {
+                        self.link = NwaveLink::Reconnecting {
+                            attempt: 1,
+                            retry_at: None,
+                            error: e.to_string(),
+                        };
+                        if self.booth.nwave_link(self.link.clone()).await.is_err() {
                             return Ok(Ended::BoothGone);
                         }
                         self.channel.wait_for_recovery(e).await?;
@@ -249,8 +261,35 @@ impl Pump<'_> {
                         return Ok(Ended::BoothGone);
                     }
                 }
+                _ = watch.tick() => {
+                    if !self.watch_connection().await {
+                        return Ok(Ended::BoothGone);
+                    }
+                }
             }
         }
+    }
+
+    /// Tells the booth when lapin starts or finishes recovering the connection. `false` when
+    /// the booth has gone.
+    async fn watch_connection(&mut self) -> bool {
+        let connected = self.status.connected();
+        let shown = matches!(self.link, NwaveLink::Connected { .. });
+        if connected == shown {
+            return true;
+        }
+        self.link = if connected {
+            tracing::info!("Nwave connection recovered");
+            NwaveLink::Connected { since: Utc::now() }
+        } else {
+            tracing::warn!("Nwave connection lost; lapin is recovering it");
+            NwaveLink::Reconnecting {
+                attempt: 1,
+                retry_at: None,
+                error: "connection lost; recovering".into(),
+            }
+        };
+        self.booth.nwave_link(self.link.clone()).await.is_ok()
     }
 
     /// Sends a batch to the booth; rejects (to the dead-letter exchange) what is too large to

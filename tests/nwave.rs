@@ -1,0 +1,527 @@
+//! Nwave sessions end to end: a real booth on a real SQLite file, fed by the real consumer from
+//! the real RabbitMQ (amqp://guest:guest@127.0.0.1:5672/%2f, or CLEARPARK_TEST_AMQP_URL), each
+//! test on a queue of its own. Without a broker these tests say so loudly and pass, unless
+//! CLEARPARK_REQUIRE_BROKER=1 (CI), where they fail.
+//!
+//! The expected state is the pure rules (`Ledger`) applied to the same messages in the order they
+//! were generated; the booth receives them shuffled, duplicated, across broker restarts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::{TimeZone, Utc};
+use clearpark::booth::clock::SystemClock;
+use clearpark::booth::{NwaveLink, Snapshot};
+use clearpark::config::{BrokerSettings, Config, NwaveSettings};
+use clearpark::devices::DeviceOptions;
+use clearpark::domain::nwave::{Ledger, OverstayLimits, examples};
+use clearpark::domain::session::Direction;
+use clearpark::nwave::publisher::Publisher;
+use clearpark::nwave::replay::{self, ReplayPlan};
+use clearpark::runtime::Running;
+use clearpark::store::{Store, nwave, resource};
+use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOptions};
+use lapin::types::FieldTable;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::{IN, RES_GUID, lane, t0};
+
+/// One broker test at a time: one of them stops the broker's app.
+static BROKER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn broker_url() -> String {
+    std::env::var("CLEARPARK_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// Whether the broker (and rabbitmqctl, to read queue depths) is there; a loud skip when not.
+async fn broker_ready(test: &str) -> bool {
+    let connected = lapin::Connection::connect(&broker_url(), Default::default()).await;
+    let ctl = Command::new("rabbitmqctl").arg("--version").output();
+    let problem = match (&connected, &ctl) {
+        (Err(e), _) => Some(format!("no RabbitMQ at {}: {e}", broker_url())),
+        (_, Err(e)) => Some(format!("rabbitmqctl cannot run: {e}")),
+        _ => None,
+    };
+    if let Ok(conn) = connected {
+        let _ = conn.close(200, "probe".into()).await;
+    }
+    match problem {
+        None => true,
+        Some(why) if std::env::var("CLEARPARK_REQUIRE_BROKER").as_deref() == Ok("1") => {
+            panic!("{test}: {why} (CLEARPARK_REQUIRE_BROKER=1)")
+        }
+        Some(why) => {
+            eprintln!(
+                "\n!!!!!!!! SKIPPED {test}: {why}. Start it with `rabbitmq-server -detached`. !!!!!!!!\n"
+            );
+            false
+        }
+    }
+}
+
+/// `(ready, unacknowledged)` messages of a queue, as the broker reports them.
+fn queue_depth(queue: &str) -> Option<(u64, u64)> {
+    let out = Command::new("rabbitmqctl")
+        .args(["list_queues", "--quiet", "--no-table-headers"])
+        .args(["name", "messages_ready", "messages_unacknowledged"])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            (cols.len() == 3 && cols[0] == queue)
+                .then(|| Some((cols[1].trim().parse().ok()?, cols[2].trim().parse().ok()?)))
+                .flatten()
+        })
+}
+
+fn broker(queue: &str) -> BrokerSettings {
+    BrokerSettings {
+        url: broker_url(),
+        queue: queue.into(),
+        exchange: None,
+        routing_key: queue.into(),
+        dead_letter_exchange: format!("{queue}.dead-letter"),
+        prefetch: 200,
+        batch_linger: Duration::from_millis(10),
+        max_message_bytes: 1 << 20,
+    }
+}
+
+fn unique_queue(test: &str) -> String {
+    format!("clearpark.test.{test}.{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A booth on a fresh file with one lane and the consumer on `settings`.
+struct Site {
+    dir: tempfile::TempDir,
+    config: Config,
+    running: Option<Running>,
+}
+
+impl Site {
+    fn start(settings: BrokerSettings) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = support::config(dir.path().join("booth.db"));
+        config.lanes = vec![lane(IN, Direction::Entrance, false, false)];
+        config.nwave = Some(NwaveSettings {
+            broker: Some(settings),
+            limits: OverstayLimits {
+                default_minutes: Some(120),
+                by_group: Default::default(),
+            },
+        });
+        let store = Store::open(&config.booth.database).unwrap();
+        resource::upsert(
+            store.conn(),
+            RES_GUID,
+            "Parking",
+            "0.05".parse().unwrap(),
+            "TMT",
+            t0(),
+        )
+        .unwrap();
+        let running = Running::start(
+            &config,
+            store,
+            Box::new(SystemClock),
+            DeviceOptions::default(),
+        )
+        .unwrap();
+        Site {
+            dir,
+            config,
+            running: Some(running),
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        self.running.as_ref().unwrap().snapshots().borrow().clone()
+    }
+
+    fn link(&self) -> NwaveLink {
+        self.snapshot().nwave.unwrap().link.clone()
+    }
+
+    async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    fn db(&self) -> &Path {
+        &self.config.booth.database
+    }
+}
+
+async fn publish(settings: &BrokerSettings, payloads: &[Vec<u8>]) {
+    let publisher = Publisher::connect(settings).await.unwrap();
+    let n = publisher
+        .publish_all(payloads.iter().map(Vec::as_slice))
+        .await
+        .unwrap();
+    assert_eq!(n, payloads.len());
+    publisher.close().await;
+}
+
+/// Waits until every message published to `queue` has been acknowledged: acknowledged means
+/// committed, so the booth has applied them all.
+async fn wait_until_drained(queue: &str, timeout: Duration) {
+    let started = Instant::now();
+    loop {
+        let depth = tokio::task::block_in_place(|| queue_depth(queue));
+        if depth == Some((0, 0)) {
+            return;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "{queue} still holds {depth:?} (ready, unacknowledged) after {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Deletes a test's queues and exchange.
+async fn clean_up(settings: &BrokerSettings) {
+    let conn = lapin::Connection::connect(&settings.url, Default::default())
+        .await
+        .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    for q in [&settings.queue, &settings.dead_letter_exchange] {
+        let _ = ch
+            .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+            .await;
+    }
+    let _ = ch
+        .exchange_delete(
+            settings.dead_letter_exchange.as_str().into(),
+            ExchangeDeleteOptions::default(),
+        )
+        .await;
+    let _ = conn.close(200, "clean".into()).await;
+}
+
+/// Ready messages in a queue by a passive declare.
+async fn ready_messages(settings: &BrokerSettings, queue: &str) -> u32 {
+    let conn = lapin::Connection::connect(&settings.url, Default::default())
+        .await
+        .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let q = ch
+        .queue_declare(queue.into(), passive, FieldTable::default())
+        .await
+        .unwrap();
+    let _ = conn.close(200, "done".into()).await;
+    q.message_count()
+}
+
+/// The booth's database holds exactly what the rules say: every session with its history,
+/// every position, and the quarantined messages.
+fn assert_matches(db: &Path, expected: &Ledger) {
+    let store = Store::open_read_only(db).unwrap();
+    let conn = store.conn();
+    let sessions: i64 = conn
+        .query_row("SELECT COUNT(*) FROM nwave_session", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sessions as usize, expected.sessions.len());
+    for (uuid, record) in &expected.sessions {
+        let stored = nwave::load_session(conn, uuid).unwrap().unwrap();
+        assert_eq!(&stored.record, record, "session {uuid}");
+    }
+    let board = nwave::load_board(conn).unwrap();
+    let positions: Vec<_> = expected.positions().into_values().collect();
+    assert_eq!(board, positions);
+    let quarantined = nwave::quarantined(conn, 0, 1000).unwrap();
+    let mut got: Vec<(Vec<u8>, String)> = quarantined
+        .iter()
+        .map(|q| (q.payload.clone().into_bytes(), q.reason.clone()))
+        .collect();
+    let mut want = expected.quarantined.clone();
+    got.sort();
+    want.sort();
+    want.dedup();
+    assert_eq!(got, want);
+}
+
+/// The reference's examples, 10,000 generated messages and two broken ones, in generation order.
+fn traffic(seed: u64) -> Vec<Vec<u8>> {
+    let start = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    let replay = replay::generate(&ReplayPlan::new(seed, 600, start));
+    assert!(replay.messages.len() >= 10_000, "{:?}", replay.stats);
+    let mut messages: Vec<Vec<u8>> = examples::ALL
+        .iter()
+        .map(|e| e.as_bytes().to_vec())
+        .collect();
+    messages.extend(
+        replay.messages[..10_000]
+            .iter()
+            .map(|s| s.message.to_vendor_json()),
+    );
+    messages.insert(
+        5000,
+        br#"{"parking_session_uuid": "broken", "correction_counter": 0, "sess"#.to_vec(),
+    );
+    let end_before_start = examples::START_END.replace("07:51:26.466", "06:51:26.466");
+    messages.insert(7000, end_before_start.into_bytes());
+    messages
+}
+
+fn expected(messages: &[Vec<u8>]) -> Ledger {
+    let mut ledger = Ledger::default();
+    for m in messages {
+        let _ = ledger.apply_bytes(m);
+    }
+    assert_eq!(ledger.quarantined.len(), 2);
+    ledger
+}
+
+fn shuffled(messages: &[Vec<u8>], seed: u64) -> Vec<Vec<u8>> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut out = messages.to_vec();
+    rng.shuffle(&mut out);
+    // And some delivered twice.
+    for _ in 0..200 {
+        let i = rng.usize(..out.len());
+        let again = out[i].clone();
+        out.insert(rng.usize(i..=out.len()), again);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shuffled_and_repeated_messages_end_in_the_state_the_rules_give() {
+    let _one = BROKER.lock().await;
+    if !broker_ready("shuffled_and_repeated_messages").await {
+        return;
+    }
+    let settings = broker(&unique_queue("shuffled"));
+    let messages = traffic(11);
+    let expected = expected(&messages);
+    let mut site = Site::start(settings.clone());
+    publish(&settings, &shuffled(&messages, 12)).await;
+    wait_until_drained(&settings.queue, Duration::from_secs(300)).await;
+    let view = site.snapshot().nwave.unwrap();
+    assert!(
+        matches!(view.link, NwaveLink::Connected { .. }),
+        "{:?}",
+        view.link
+    );
+    // 10,008 messages and 200 delivered twice; more only if the broker redelivered.
+    assert!(view.totals.messages() >= 10_208, "{:?}", view.totals);
+    assert_eq!(view.totals.quarantined, 2);
+    assert!(
+        view.totals.corrections > 0 && view.totals.stale > 0,
+        "{:?}",
+        view.totals
+    );
+    assert_eq!(view.failed_batches, 0);
+    site.stop().await;
+    assert_matches(site.db(), &expected);
+    // The malformed message is there whole, with its reason; the stream went on past it.
+    let store = Store::open_read_only(site.db()).unwrap();
+    let q = nwave::quarantined(store.conn(), 0, 10).unwrap();
+    assert!(
+        q.iter()
+            .any(|q| q.reason.starts_with("not JSON") && q.payload.ends_with("\"sess"))
+    );
+    assert!(
+        q.iter()
+            .any(|q| q.reason.starts_with("session_end.event_time"))
+    );
+    assert_eq!(ready_messages(&settings, &settings.queue).await, 0);
+    drop(site.dir);
+    clean_up(&settings).await;
+}
+
+/// Stops the broker's app; starts it again when dropped, whatever happened meanwhile.
+struct BrokerAppStopped;
+
+impl BrokerAppStopped {
+    fn stop() -> BrokerAppStopped {
+        let status = Command::new("rabbitmqctl")
+            .arg("stop_app")
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "rabbitmqctl stop_app: {status:?}");
+        BrokerAppStopped
+    }
+}
+
+impl Drop for BrokerAppStopped {
+    fn drop(&mut self) {
+        let out = Command::new("rabbitmqctl").arg("start_app").output();
+        if !out.as_ref().is_ok_and(|o| o.status.success()) {
+            eprintln!("rabbitmqctl start_app failed: {out:?}");
+        }
+        let _ = Command::new("rabbitmqctl")
+            .args(["await_startup", "--timeout", "60"])
+            .output();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_broker_in_the_middle_loses_nothing() {
+    let _one = BROKER.lock().await;
+    if !broker_ready("stopping_the_broker_in_the_middle").await {
+        return;
+    }
+    let settings = broker(&unique_queue("restart"));
+    let messages = traffic(21);
+    let expected = expected(&messages);
+    let arrivals = shuffled(&messages, 22);
+    // The queue exists (durable) before the booth starts; everything is published first.
+    publish(&settings, &arrivals).await;
+    let mut site = Site::start(settings.clone());
+    let started = Instant::now();
+    loop {
+        let done = site.snapshot().nwave.map_or(0, |v| v.totals.messages());
+        if done >= 2000 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "only {done} applied"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    {
+        let stopped = tokio::task::block_in_place(BrokerAppStopped::stop);
+        // The screen shows the link down while the broker is away.
+        let started = Instant::now();
+        while matches!(site.link(), NwaveLink::Connected { .. }) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{:?}",
+                site.link()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let applied_while_down = site.snapshot().nwave.unwrap().totals.messages();
+        assert!(applied_while_down < arrivals.len() as u64);
+        tokio::task::block_in_place(|| drop(stopped));
+    }
+    wait_until_drained(&settings.queue, Duration::from_secs(300)).await;
+    let started = Instant::now();
+    while !matches!(site.link(), NwaveLink::Connected { .. }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            site.link()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    site.stop().await;
+    assert_matches(site.db(), &expected);
+    assert_eq!(ready_messages(&settings, &settings.queue).await, 0);
+    clean_up(&settings).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_error_requeues_the_batch_until_it_commits() {
+    let _one = BROKER.lock().await;
+    if !broker_ready("a_database_error_requeues").await {
+        return;
+    }
+    let settings = broker(&unique_queue("dberror"));
+    let messages: Vec<Vec<u8>> = examples::ALL
+        .iter()
+        .map(|e| e.as_bytes().to_vec())
+        .collect();
+    let mut expected = Ledger::default();
+    for m in &messages {
+        expected.apply_bytes(m).unwrap();
+    }
+    let mut site = Site::start(settings.clone());
+    // Another process holds the write lock longer than the booth waits for it (5 s).
+    let locker = rusqlite::Connection::open(site.db()).unwrap();
+    locker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    publish(&settings, &messages).await;
+    let started = Instant::now();
+    while site.snapshot().nwave.unwrap().failed_batches == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no batch failed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing was acknowledged: the batch went back to the queue (or is about to come again).
+    let depth = tokio::task::block_in_place(|| queue_depth(&settings.queue)).unwrap();
+    assert_eq!(depth.0 + depth.1, messages.len() as u64, "{depth:?}");
+    locker.execute_batch("ROLLBACK").unwrap();
+    drop(locker);
+    wait_until_drained(&settings.queue, Duration::from_secs(120)).await;
+    site.stop().await;
+    assert_matches(site.db(), &expected);
+    clean_up(&settings).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_too_large_to_store_goes_to_the_dead_letter_queue() {
+    let _one = BROKER.lock().await;
+    if !broker_ready("a_message_too_large").await {
+        return;
+    }
+    let mut settings = broker(&unique_queue("large"));
+    settings.max_message_bytes = 2048;
+    let mut site = Site::start(settings.clone());
+    let padding = format!("{{\"padding\": \"{}\",", "x".repeat(3000));
+    let large = examples::PARTIAL_THEN_END
+        .replacen('{', &padding, 1)
+        .into_bytes();
+    assert!(large.len() > 2048);
+    let small = examples::START.as_bytes().to_vec();
+    publish(&settings, &[large.clone(), small]).await;
+    wait_until_drained(&settings.queue, Duration::from_secs(60)).await;
+    site.stop().await;
+    assert_eq!(
+        ready_messages(&settings, &settings.dead_letter_exchange).await,
+        1
+    );
+    let store = Store::open_read_only(site.db()).unwrap();
+    let counts = nwave::counts(store.conn()).unwrap();
+    assert_eq!((counts.sessions, counts.quarantined), (1, 0));
+    clean_up(&settings).await;
+}
+
+#[test]
+fn the_booth_keeps_its_board_across_a_restart() {
+    // No broker: batches straight to the booth, as the demo's feed sends them.
+    let mut b = support::TestBooth::with("0.05", |c| {
+        c.nwave = Some(clearpark::demo::nwave::settings());
+    });
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    let deliveries = examples::ALL
+        .iter()
+        .map(|e| e.as_bytes().to_vec())
+        .chain([b"not json".to_vec()])
+        .map(|payload| clearpark::booth::NwaveDelivery {
+            payload,
+            origin: Default::default(),
+        })
+        .collect();
+    b.booth().handle(clearpark::booth::Event::Nwave(
+        clearpark::booth::NwaveBatch {
+            deliveries,
+            reply: Some(tx),
+        },
+    ));
+    let applied = rx.try_recv().unwrap().unwrap();
+    assert_eq!(applied.messages(), 7);
+    assert_eq!(
+        (applied.new, applied.quarantined, applied.corrections),
+        (2, 1, 1)
+    );
+    let before = b.booth().snapshot().nwave.unwrap().occupancy.clone();
+    assert_eq!(before.total.positions, 3);
+    b.restart();
+    let after = b.booth().snapshot().nwave.unwrap().occupancy.clone();
+    assert_eq!(after, before);
+}
