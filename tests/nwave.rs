@@ -80,14 +80,10 @@ fn queue_depth(queue: &str) -> Option<(u64, u64)> {
 
 fn broker(queue: &str) -> BrokerSettings {
     BrokerSettings {
-        url: broker_url(),
-        queue: queue.into(),
-        exchange: None,
-        routing_key: queue.into(),
-        dead_letter_exchange: format!("{queue}.dead-letter"),
+        // Small batches: more of them, more chances to interleave with the faults.
         prefetch: 200,
         batch_linger: Duration::from_millis(10),
-        max_message_bytes: 1 << 20,
+        ..BrokerSettings::with_defaults(&broker_url(), queue)
     }
 }
 

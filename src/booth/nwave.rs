@@ -12,7 +12,9 @@ use crate::domain::nwave::{
 use crate::store::nwave as nwave_store;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// One delivery's bytes and where it came from.
@@ -111,6 +113,9 @@ pub struct NwaveView {
     pub occupancy: OccupancySummary,
 }
 
+/// A summary that takes less than this is redone after every batch.
+const CHEAP_SUMMARY: Duration = Duration::from_millis(1);
+
 /// The booth's Nwave state.
 pub(super) struct NwaveState {
     /// Whether `[nwave]` is configured (the snapshot shows the view only then).
@@ -118,6 +123,11 @@ pub(super) struct NwaveState {
     board: Board,
     limits: OverstayLimits,
     view: Arc<NwaveView>,
+    /// How long the last occupancy summary took, and when it was made: on a large site the
+    /// summary is redone after a batch only when that costs at most 5% of the booth's time;
+    /// the consumer's beat (every second) redoes it anyway.
+    summary_cost: Duration,
+    summarised_at: Instant,
 }
 
 impl NwaveState {
@@ -140,6 +150,8 @@ impl NwaveState {
             board,
             limits,
             view: Arc::new(view),
+            summary_cost: Duration::ZERO,
+            summarised_at: Instant::now(),
         })
     }
 
@@ -147,10 +159,19 @@ impl NwaveState {
         self.enabled.then(|| self.view.clone())
     }
 
-    fn update(&mut self, now: DateTime<Utc>, change: impl FnOnce(&mut NwaveView)) {
+    /// Changes the view; redoes the occupancy summary when `force`d or cheap enough.
+    fn update(&mut self, now: DateTime<Utc>, force: bool, change: impl FnOnce(&mut NwaveView)) {
         let view = Arc::make_mut(&mut self.view);
         change(view);
-        view.occupancy = self.board.summary(now, &self.limits);
+        let due = force
+            || self.summary_cost < CHEAP_SUMMARY
+            || self.summarised_at.elapsed() >= self.summary_cost * 20;
+        if due {
+            let started = Instant::now();
+            view.occupancy = self.board.summary(now, &self.limits);
+            self.summary_cost = started.elapsed();
+            self.summarised_at = Instant::now();
+        }
     }
 }
 
@@ -169,7 +190,7 @@ impl Booth {
                         "Nwave messages refused and kept in quarantine"
                     );
                 }
-                self.nwave.update(now, |v| {
+                self.nwave.update(now, false, |v| {
                     v.totals.add(&applied);
                     v.last_message_at = Some(now);
                 });
@@ -177,7 +198,7 @@ impl Booth {
             }
             Err(e) => {
                 tracing::error!(error = %e, messages = batch.deliveries.len(), "Nwave batch not applied");
-                self.nwave.update(now, |v| v.failed_batches += 1);
+                self.nwave.update(now, false, |v| v.failed_batches += 1);
                 Err(BatchFailed(e.to_string()))
             }
         };
@@ -187,46 +208,48 @@ impl Booth {
         }
     }
 
-    /// One transaction: every message applied or quarantined, or nothing at all.
+    /// One transaction: every message applied or quarantined, or nothing at all. A message
+    /// whose session the store cannot read back (edited by hand) is quarantined rather than
+    /// blocking the queue forever: the batch is rolled back and applied again without it.
     #[allow(clippy::type_complexity)]
     fn apply_nwave(
         &mut self,
         deliveries: &[NwaveDelivery],
         now: DateTime<Utc>,
     ) -> Result<(BatchApplied, Vec<(String, Option<PositionState>)>), StoreError> {
-        let mut tx = self.store.transaction()?;
-        let mut applied = BatchApplied::default();
-        let mut positions = Vec::new();
-        for d in deliveries {
-            let refused = match parse(&d.payload) {
-                Err(rejection) => Some(rejection.reason),
-                Ok(message) => {
-                    // A savepoint per message: a session the store cannot read back (edited by
-                    // hand) quarantines that message instead of blocking the queue forever.
-                    let sp = tx.savepoint()?;
-                    match nwave_store::apply_message(&sp, &message, now) {
+        let mut unreadable: HashMap<usize, String> = HashMap::new();
+        'attempt: loop {
+            let tx = self.store.transaction()?;
+            let mut applied = BatchApplied::default();
+            let mut positions = Vec::new();
+            for (i, d) in deliveries.iter().enumerate() {
+                let refused = match (unreadable.get(&i), parse(&d.payload)) {
+                    (Some(reason), _) => Some(reason.clone()),
+                    (None, Err(rejection)) => Some(rejection.reason),
+                    (None, Ok(message)) => match nwave_store::apply_message(&tx, &message, now) {
                         Ok(written) => {
-                            sp.commit()?;
                             applied.count(written.applied);
                             positions.extend(written.positions);
                             None
                         }
                         Err(e @ StoreError::Corrupt { .. }) => {
-                            drop(sp);
-                            Some(format!("cannot apply to the stored session: {e}"))
+                            tracing::error!(error = %e, "Nwave message cannot be applied to its stored session");
+                            unreadable
+                                .insert(i, format!("cannot apply to the stored session: {e}"));
+                            continue 'attempt;
                         }
                         Err(e) => return Err(e),
-                    }
+                    },
+                };
+                if let Some(reason) = refused {
+                    tracing::debug!(reason, "Nwave message quarantined");
+                    nwave_store::quarantine(&tx, &d.payload, &reason, &d.origin, now)?;
+                    applied.quarantined += 1;
                 }
-            };
-            if let Some(reason) = refused {
-                tracing::debug!(reason, "Nwave message quarantined");
-                nwave_store::quarantine(&tx, &d.payload, &reason, &d.origin, now)?;
-                applied.quarantined += 1;
             }
+            tx.commit()?;
+            return Ok((applied, positions));
         }
-        tx.commit()?;
-        Ok((applied, positions))
     }
 
     pub(super) fn nwave_link(&mut self, link: NwaveLink) {
@@ -242,7 +265,7 @@ impl Booth {
             }
         }
         // Also the consumer's periodic beat: overstay moves with the clock.
-        self.nwave.update(now, |v| v.link = link);
+        self.nwave.update(now, true, |v| v.link = link);
     }
 }
 

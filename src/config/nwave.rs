@@ -36,6 +36,20 @@ pub struct BrokerSettings {
 }
 
 impl BrokerSettings {
+    /// The settings `[nwave]` gets by default, for `url` and `queue`.
+    pub fn with_defaults(url: &str, queue: &str) -> BrokerSettings {
+        BrokerSettings {
+            url: url.to_owned(),
+            queue: queue.to_owned(),
+            exchange: None,
+            routing_key: queue.to_owned(),
+            dead_letter_exchange: format!("{queue}.dead-letter"),
+            prefetch: DEFAULT_PREFETCH,
+            batch_linger: DEFAULT_LINGER,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        }
+    }
+
     /// The URL without its password, for logs and screens.
     pub fn redacted_url(&self) -> String {
         match url_parts(&self.url) {
@@ -75,7 +89,11 @@ impl std::fmt::Debug for BrokerSettings {
 }
 
 pub const DEFAULT_QUEUE: &str = "nwave.parking_sessions";
-pub const DEFAULT_PREFETCH: u16 = 500;
+/// Batches of up to 1000: a commit's fsync on a slow disk costs tens of milliseconds, so larger
+/// batches, not faster statements, set the pace (see the benchmark).
+pub const DEFAULT_PREFETCH: u16 = 2000;
+pub const DEFAULT_LINGER: Duration = Duration::from_millis(20);
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,13 +181,13 @@ pub(super) fn validate(
         }
     };
     let max_message_bytes = match raw.max_message_bytes {
-        None => 1 << 20,
+        None => DEFAULT_MAX_MESSAGE_BYTES,
         Some(b) if (1024..=64 << 20).contains(&b) => b as usize,
         Some(b) => {
             problems.push(format!(
                 "nwave.max_message_bytes: {b} is not between 1024 and 67108864"
             ));
-            1 << 20
+            DEFAULT_MAX_MESSAGE_BYTES
         }
     };
     let minutes = |setting: String, m: i64, problems: &mut Vec<String>| match u32::try_from(m) {
@@ -239,7 +257,7 @@ mod tests {
         assert_eq!(b.queue, DEFAULT_QUEUE);
         assert_eq!(b.routing_key, DEFAULT_QUEUE);
         assert_eq!(b.dead_letter_exchange, "nwave.parking_sessions.dead-letter");
-        assert_eq!(b.prefetch, 500);
+        assert_eq!(b.prefetch, 2000);
         assert_eq!(b.redacted_url(), "amqp://guest:***@127.0.0.1:5672/%2f");
         assert!(!format!("{b:?}").contains("guest:guest"));
         assert_eq!(s.limits.default_minutes, Some(120));

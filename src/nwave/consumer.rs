@@ -7,7 +7,7 @@
 //! is nacked with requeue and the consumer backs off. A channel or connection failure is left to
 //! lapin's recovery (`enable_auto_recover`): deliveries not yet acknowledged come again, and
 //! applying a message twice changes nothing. When recovery gives up, an outer loop reconnects
-//! with exponential backoff. Every change of the link, and a beat every 15 s, goes to the booth.
+//! with exponential backoff. Every change of the link, and a beat every second, goes to the booth.
 
 use super::NwaveError;
 use super::topology;
@@ -32,7 +32,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Batches with the booth at once.
 const IN_FLIGHT: usize = 2;
-const BEAT: Duration = Duration::from_secs(15);
+/// The link's beat to the booth: keeps overstay and the occupancy summary current.
+const BEAT: Duration = Duration::from_secs(1);
 /// How often the connection's state is looked at.
 const STATUS_POLL: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);

@@ -15,7 +15,7 @@ use super::message::{Edge, Edges, Group, InvolvedDevice};
 use super::version::Ledger;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A session's claim on one position; the position's state when it is the latest claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,9 +227,29 @@ impl Board {
     /// Sessions holding a position, each with its limit (the strictest of its groups') and
     /// overstay at `now`.
     pub fn stays(&self, now: DateTime<Utc>, limits: &OverstayLimits) -> BTreeMap<String, Stay> {
-        let mut sessions: BTreeMap<&str, (Option<u32>, &Edge)> = BTreeMap::new();
+        self.stays_by_ref(now, limits)
+            .into_iter()
+            .map(|(uuid, (max_stay_minutes, overstay))| {
+                let stay = Stay {
+                    session_uuid: uuid.to_owned(),
+                    max_stay_minutes,
+                    overstay,
+                };
+                (uuid.to_owned(), stay)
+            })
+            .collect()
+    }
+
+    /// [`Board::stays`] without copying: the summary runs after every batch.
+    fn stays_by_ref<'b>(
+        &'b self,
+        now: DateTime<Utc>,
+        limits: &OverstayLimits,
+    ) -> HashMap<&'b str, (Option<u32>, Overstay)> {
+        let mut limit_of = GroupLimits::new(limits);
+        let mut sessions: HashMap<&str, (Option<u32>, &Edge)> = HashMap::new();
         for p in self.positions.values().filter(|p| p.taken) {
-            let limit = limits.for_group(p.group());
+            let limit = limit_of.get(p.group());
             let slot = sessions
                 .entry(p.session_uuid.as_str())
                 .or_insert((limit, &p.since));
@@ -242,61 +262,37 @@ impl Board {
             .into_iter()
             .map(|(uuid, (limit, since))| {
                 let overstay = limit.map_or(Overstay::No, |m| overstay(since, now, m));
-                let stay = Stay {
-                    session_uuid: uuid.to_owned(),
-                    max_stay_minutes: limit,
-                    overstay,
-                };
-                (uuid.to_owned(), stay)
+                (uuid, (limit, overstay))
             })
             .collect()
     }
 
     /// Totals and per-area counts at `now`.
     pub fn summary(&self, now: DateTime<Utc>, limits: &OverstayLimits) -> OccupancySummary {
-        let stays = self.stays(now, limits);
+        let stays = self.stays_by_ref(now, limits);
+        let mut limit_of = GroupLimits::new(limits);
+        let no_group = Group::default();
         let mut total = Tally::default();
-        type GroupKey = (Option<i64>, Option<String>);
-        let mut groups: BTreeMap<GroupKey, (GroupCount, Tally)> = BTreeMap::new();
+        let mut groups: BTreeMap<GroupKey, (&Group, Tally)> = BTreeMap::new();
         let mut zones: BTreeMap<Option<i64>, Tally> = BTreeMap::new();
-        let mut levels: BTreeMap<Option<i64>, (LevelCount, Tally)> = BTreeMap::new();
+        let mut levels: BTreeMap<Option<i64>, (&Group, Tally)> = BTreeMap::new();
         for p in self.positions.values() {
             let stay = p
                 .taken
-                .then(|| stays.get(&p.session_uuid))
+                .then(|| stays.get_key_value(p.session_uuid.as_str()))
                 .flatten()
-                .map(|s| (s.session_uuid.as_str(), s.overstay));
+                .map(|(uuid, (_, o))| (*uuid, *o));
             total.add(p.taken, stay);
-            let g = p.group().cloned().unwrap_or_default();
+            let g = p.group().unwrap_or(&no_group);
             groups
-                .entry((g.id, g.custom_id.clone()))
-                .or_insert_with(|| {
-                    let count = GroupCount {
-                        id: g.id,
-                        custom_id: g.custom_id.clone(),
-                        name: g.name.clone(),
-                        kind: g.kind.clone(),
-                        zone_id: g.zone_id,
-                        level_id: g.level_id,
-                        max_stay_minutes: limits.for_group(Some(&g)),
-                        counts: Counts::default(),
-                    };
-                    (count, Tally::default())
-                })
+                .entry((g.id, g.custom_id.as_deref()))
+                .or_insert_with(|| (g, Tally::default()))
                 .1
                 .add(p.taken, stay);
             zones.entry(g.zone_id).or_default().add(p.taken, stay);
             levels
                 .entry(g.level_id)
-                .or_insert_with(|| {
-                    let count = LevelCount {
-                        level_id: g.level_id,
-                        level_name: g.level_name.clone(),
-                        floor_number: g.floor_number,
-                        counts: Counts::default(),
-                    };
-                    (count, Tally::default())
-                })
+                .or_insert_with(|| (g, Tally::default()))
                 .1
                 .add(p.taken, stay);
         }
@@ -305,9 +301,15 @@ impl Board {
             total: total.counts(),
             groups: groups
                 .into_values()
-                .map(|(mut g, t)| {
-                    g.counts = t.counts();
-                    g
+                .map(|(g, t)| GroupCount {
+                    id: g.id,
+                    custom_id: g.custom_id.clone(),
+                    name: g.name.clone(),
+                    kind: g.kind.clone(),
+                    zone_id: g.zone_id,
+                    level_id: g.level_id,
+                    max_stay_minutes: limit_of.get(Some(g)),
+                    counts: t.counts(),
                 })
                 .collect(),
             zones: zones
@@ -319,43 +321,72 @@ impl Board {
                 .collect(),
             levels: levels
                 .into_values()
-                .map(|(mut l, t)| {
-                    l.counts = t.counts();
-                    l
+                .map(|(g, t)| LevelCount {
+                    level_id: g.level_id,
+                    level_name: g.level_name.clone(),
+                    floor_number: g.floor_number,
+                    counts: t.counts(),
                 })
                 .collect(),
         }
     }
 }
 
-/// Counts positions, and overstaying sessions once per area however many bays they hold.
-#[derive(Debug, Default)]
-struct Tally {
-    positions: u32,
-    taken: u32,
-    certain: BTreeSet<String>,
-    possible: BTreeSet<String>,
+/// A group by its id and custom id.
+type GroupKey<'g> = (Option<i64>, Option<&'g str>);
+
+/// [`OverstayLimits::for_group`] remembered per group.
+struct GroupLimits<'l, 'g> {
+    limits: &'l OverstayLimits,
+    known: HashMap<GroupKey<'g>, Option<u32>>,
 }
 
-impl Tally {
-    fn add(&mut self, taken: bool, stay: Option<(&str, Overstay)>) {
+impl<'l, 'g> GroupLimits<'l, 'g> {
+    fn new(limits: &'l OverstayLimits) -> Self {
+        GroupLimits {
+            limits,
+            known: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, group: Option<&'g Group>) -> Option<u32> {
+        let key = group.map_or((None, None), |g| (g.id, g.custom_id.as_deref()));
+        let limits = self.limits;
+        *self
+            .known
+            .entry(key)
+            .or_insert_with(|| limits.for_group(group))
+    }
+}
+
+/// Counts positions, and overstaying sessions once per area however many bays they hold.
+#[derive(Debug, Default)]
+struct Tally<'b> {
+    positions: u32,
+    taken: u32,
+    certain: HashSet<&'b str>,
+    possible: HashSet<&'b str>,
+}
+
+impl<'b> Tally<'b> {
+    fn add(&mut self, taken: bool, stay: Option<(&'b str, Overstay)>) {
         self.positions += 1;
         if taken {
             self.taken += 1;
         }
         match stay {
             Some((uuid, Overstay::Certain)) => {
-                self.certain.insert(uuid.to_owned());
+                self.certain.insert(uuid);
             }
             Some((uuid, Overstay::Possible)) => {
-                self.possible.insert(uuid.to_owned());
+                self.possible.insert(uuid);
             }
             _ => {}
         }
     }
 
     fn counts(&self) -> Counts {
-        let n = |s: &BTreeSet<String>| u32::try_from(s.len()).unwrap_or(u32::MAX);
+        let n = |s: &HashSet<&str>| u32::try_from(s.len()).unwrap_or(u32::MAX);
         Counts {
             positions: self.positions,
             taken: self.taken,
