@@ -226,7 +226,7 @@ async fn main() {
     running.stop().await;
     clean_up(&real).await;
 
-    // The booth alone: the same messages in batches of the consumer's size, no broker.
+    // The booth alone: the same messages in batches of the consumer's largest, no broker.
     let db2 = dir.path().join("alone.db");
     let booth = Booth::new(
         fresh_store(&db2),
@@ -237,7 +237,7 @@ async fn main() {
     let (effects, _keep) = tokio::sync::mpsc::unbounded_channel();
     let handle = BoothHandle::spawn(booth, effects).unwrap();
     let started = Instant::now();
-    for chunk in payloads.chunks(250) {
+    for chunk in payloads.chunks(usize::from(real.prefetch / 2)) {
         let deliveries = chunk
             .iter()
             .map(|p| NwaveDelivery {

@@ -521,3 +521,58 @@ fn the_booth_keeps_its_board_across_a_restart() {
     let after = b.booth().snapshot().nwave.unwrap().occupancy.clone();
     assert_eq!(after, before);
 }
+
+#[test]
+fn a_message_for_a_session_the_store_cannot_read_is_quarantined_and_the_rest_applied() {
+    let mut b = support::TestBooth::with("0.05", |c| {
+        c.nwave = Some(clearpark::demo::nwave::settings());
+    });
+    let batch = |b: &mut support::TestBooth, payloads: &[&str]| {
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        let deliveries = payloads
+            .iter()
+            .map(|p| clearpark::booth::NwaveDelivery {
+                payload: p.as_bytes().to_vec(),
+                origin: Default::default(),
+            })
+            .collect();
+        b.booth().handle(clearpark::booth::Event::Nwave(
+            clearpark::booth::NwaveBatch {
+                deliveries,
+                reply: Some(tx),
+            },
+        ));
+        rx.try_recv().unwrap().unwrap()
+    };
+    batch(&mut b, &[examples::START]);
+    // Someone edits the database by hand and breaks the session's stored edges.
+    b.conn()
+        .execute("UPDATE nwave_session SET edges = 'oops'", [])
+        .unwrap();
+    let applied = batch(
+        &mut b,
+        &[
+            examples::PARTIAL_END,
+            examples::START_END,
+            examples::PARTIAL_THEN_END,
+        ],
+    );
+    assert_eq!(
+        (applied.new, applied.merged, applied.quarantined),
+        (1, 1, 1)
+    );
+    let store = b.booth().store();
+    let q = nwave::quarantined(store.conn(), 0, 10).unwrap();
+    assert_eq!(q.len(), 1);
+    assert!(
+        q[0].reason
+            .starts_with("cannot apply to the stored session"),
+        "{}",
+        q[0].reason
+    );
+    assert_eq!(q[0].payload, examples::START_END);
+    let detail = nwave::session(store.conn(), "da2ecb68-efb1-458e-ba5d-e5ba80b87f6e")
+        .unwrap()
+        .unwrap();
+    assert!(detail.session.session_end.is_some());
+}

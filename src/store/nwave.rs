@@ -7,16 +7,18 @@
 //! [`occupancy`] with the booth's clock and `config.nwave`'s limits and answers the report as
 //! `data`. Both on a read-only connection.
 
+pub mod apply;
 pub mod read;
 pub mod write;
 
+pub use apply::{MessageWritten, apply_message};
 pub use read::{
     HistoryEntry, MAX_LIMIT, NwaveCounts, OccupancyReport, PositionItem, QuarantinedMessage,
     SessionDetail, SessionItem, SessionQuery, SessionScope, counts, occupancy, quarantined,
     session, sessions,
 };
 pub use write::{
-    MessageWritten, StoredSession, apply_message, load_board, load_session, quarantine,
+    StoredSession, load_board, load_current, load_history_entry, load_session, quarantine,
     refresh_position, replace_claims, save_current, save_history,
 };
 

@@ -4,8 +4,7 @@
 use super::super::time::DbTime;
 use super::super::{Result, StoreError};
 use crate::domain::nwave::{
-    Applied, DeliveryOrigin, Edge, Edges, InvolvedDevice, PositionState, SessionMessage,
-    SessionRecord, Version, claims,
+    DeliveryOrigin, Edge, Edges, InvolvedDevice, PositionState, SessionRecord, Version,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -35,71 +34,46 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// What applying one message wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessageWritten {
-    pub applied: Applied,
-    /// The positions whose latest claim may have changed, with their state now (`None`: no
-    /// session claims it any more).
-    pub positions: Vec<(String, Option<PositionState>)>,
-}
-
-/// Applies a valid message to its stored session by the domain's rules and writes what changed:
-/// the session, its history, its claims and the positions they touch. Nothing for a duplicate.
-pub fn apply_message(
-    conn: &Connection,
-    message: &SessionMessage,
-    now: DateTime<Utc>,
-) -> Result<MessageWritten> {
-    let (id, record, applied) = match load_session(conn, &message.uuid)? {
-        None => (None, SessionRecord::new(message), Applied::New),
-        Some(mut stored) => {
-            let applied = stored.record.apply(message);
-            (Some(stored.id), stored.record, applied)
-        }
-    };
-    let mut positions = Vec::new();
-    match applied {
-        Applied::Duplicate
-        | Applied::Stale {
-            recorded: false, ..
-        } => {}
-        Applied::Stale { counter, .. } => {
-            if let (Some(id), Some(edges)) = (id, record.history.get(&counter)) {
-                save_history(conn, id, counter, edges, now)?;
-            }
-        }
-        Applied::New | Applied::Merged | Applied::Corrected { .. } => {
-            let id = save_current(conn, id, &record, now)?;
-            if let Applied::Corrected { superseded } = applied
-                && let Some(edges) = record.history.get(&superseded)
-            {
-                save_history(conn, id, superseded, edges, now)?;
-            }
-            let new = claims(&record.uuid, &record.current.edges);
-            let mut touched = replace_claims(conn, id, &new)?;
-            touched.extend(new.iter().map(|c| c.network_id().to_owned()));
-            touched.sort();
-            touched.dedup();
-            for network_id in touched {
-                let state = refresh_position(conn, &network_id, now)?;
-                positions.push((network_id, state));
-            }
-        }
-    }
-    Ok(MessageWritten { applied, positions })
-}
-
-/// The session and its whole history, if known.
-pub fn load_session(conn: &Connection, uuid: &str) -> Result<Option<StoredSession>> {
+/// The session's row id and current version, if known.
+pub fn load_current(conn: &Connection, uuid: &str) -> Result<Option<(i64, Version)>> {
     let row: Option<(i64, u32, String)> = conn
         .prepare_cached("SELECT id, correction_counter, edges FROM nwave_session WHERE uuid = ?1")?
         .query_row([uuid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((id, counter, json)) = row else {
+    row.map(|(id, counter, json)| {
+        let edges = edges_from_json(|| format!("nwave_session {id} edges"), &json)?;
+        Ok((id, Version { counter, edges }))
+    })
+    .transpose()
+}
+
+/// One entry of a session's correction history.
+pub fn load_history_entry(
+    conn: &Connection,
+    session_id: i64,
+    counter: u32,
+) -> Result<Option<Edges>> {
+    let json: Option<String> = conn
+        .prepare_cached(
+            "SELECT edges FROM nwave_session_version
+             WHERE session_id = ?1 AND correction_counter = ?2",
+        )?
+        .query_row(params![session_id, counter], |r| r.get(0))
+        .optional()?;
+    json.map(|j| {
+        edges_from_json(
+            || format!("nwave_session_version {session_id}/{counter} edges"),
+            &j,
+        )
+    })
+    .transpose()
+}
+
+/// The session and its whole history, if known.
+pub fn load_session(conn: &Connection, uuid: &str) -> Result<Option<StoredSession>> {
+    let Some((id, current)) = load_current(conn, uuid)? else {
         return Ok(None);
     };
-    let edges = edges_from_json(|| format!("nwave_session {id} edges"), &json)?;
     let mut history = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT correction_counter, edges FROM nwave_session_version WHERE session_id = ?1",
@@ -114,7 +88,7 @@ pub fn load_session(conn: &Connection, uuid: &str) -> Result<Option<StoredSessio
         id,
         record: SessionRecord {
             uuid: uuid.to_owned(),
-            current: Version { counter, edges },
+            current,
             history,
         },
     }))
