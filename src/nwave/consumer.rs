@@ -5,9 +5,9 @@
 //! Two batches may be with the booth at once, so that the next one fills while one commits; they
 //! are answered, and acknowledged, in order. A batch the booth could not commit (a database error)
 //! is nacked with requeue and the consumer backs off. A channel or connection failure is left to
-//! lapin's recovery (`enable_auto_recover`): deliveries not yet acknowledged come again, and
-//! applying a message twice changes nothing. When recovery gives up, an outer loop reconnects
-//! with exponential backoff. Every change of the link, and a beat every second, goes to the booth.
+//! lapin's recovery (`enable_auto_recover`, a few quick attempts): deliveries not yet
+//! acknowledged come again, and applying a message twice changes nothing. When recovery gives
+//! up, an outer loop reconnects with exponential backoff (1 s doubling to 60 s). Every change of the link, and a beat every second, goes to the booth.
 
 use super::NwaveError;
 use super::topology;
@@ -103,9 +103,17 @@ async fn consume(
             source,
         }
     };
+    // lapin recovers a blip by itself (a few quick attempts, about 7 s in all); a longer outage
+    // comes back here, where the backoff is ours and shows on screen.
     let properties = ConnectionProperties::default()
         .with_connection_name("clearpark nwave consumer".into())
+        .configure_backoff(|b| {
+            b.with_min_delay(Duration::from_millis(500))
+                .with_max_delay(Duration::from_secs(4))
+                .with_max_times(4)
+        })
         .enable_auto_recover();
+    tracing::info!(url, queue = settings.queue, "connecting to the Nwave broker");
     let conn = tokio::select! {
         () = shutdown.cancelled() => return Ok(Ended::Shutdown),
         c = Connection::connect(&settings.url, properties) => c.map_err(fail("connect"))?,
