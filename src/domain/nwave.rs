@@ -5,24 +5,24 @@
 //! * [`message`] — the validated message and its edges; the vendor's JSON for publishing.
 //! * [`parse`] — bytes to a message, or the reason it goes to quarantine.
 //! * [`version`] — applying a message: duplicates, same-counter merges, corrections, stale ones.
-//! * [`occupancy`] — which positions are taken, per group, zone and level; overstay.
+//! * [`occupancy`] — which positions are taken; overstay.
+//! * [`summary`] — free, taken and overstaying per group, zone and level.
 //! * [`examples`] — the reference's examples, verbatim.
 
 pub mod examples;
 pub mod message;
 pub mod occupancy;
 pub mod parse;
+pub mod summary;
 pub mod version;
 
 pub use message::{
     AuthBleTag, AuthMobile, DeliveryOrigin, Edge, Edges, Group, InvolvedDevice, PartialEnd,
     Position, SessionMessage, SessionPhase,
 };
-pub use occupancy::{
-    Board, Counts, GroupCount, LevelCount, OccupancySummary, Overstay, OverstayLimits,
-    PositionState, Stay, ZoneCount, claims, overstay,
-};
+pub use occupancy::{Board, Overstay, OverstayLimits, PositionState, Stay, claims, overstay};
 pub use parse::{Rejection, parse};
+pub use summary::{Counts, GroupCount, LevelCount, OccupancySummary, ZoneCount};
 pub use version::{Applied, Ledger, SessionRecord, Version};
 
 #[cfg(test)]

@@ -113,7 +113,11 @@ async fn consume(
                 .with_max_times(4)
         })
         .enable_auto_recover();
-    tracing::info!(url, queue = settings.queue, "connecting to the Nwave broker");
+    tracing::info!(
+        url,
+        queue = settings.queue,
+        "connecting to the Nwave broker"
+    );
     let conn = tokio::select! {
         () = shutdown.cancelled() => return Ok(Ended::Shutdown),
         c = Connection::connect(&settings.url, properties) => c.map_err(fail("connect"))?,
