@@ -23,7 +23,7 @@ use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
 };
 use lapin::types::FieldTable;
-use lapin::{Acker, Connection, ConnectionProperties};
+use lapin::{Acker, ConnectionProperties};
 use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -120,7 +120,7 @@ async fn consume(
     );
     let conn = tokio::select! {
         () = shutdown.cancelled() => return Ok(Ended::Shutdown),
-        c = Connection::connect(&settings.url, properties) => c.map_err(fail("connect"))?,
+        c = super::connect(&settings.url, properties) => c.map_err(fail("connect"))?,
     };
     let result = async {
         let channel = topology::declare(&conn, settings)

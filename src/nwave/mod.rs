@@ -11,6 +11,40 @@ pub mod publisher;
 pub mod replay;
 pub mod topology;
 
+use lapin::{Connection, ConnectionProperties};
+use std::sync::OnceLock;
+
+/// lapin's connection thread retries on its own schedule, possibly while the program's runtime
+/// is shutting down (Ctrl-C during a broker outage), and would then panic. Its timers and I/O
+/// run on this small runtime instead, which lives until the process exits.
+fn lapin_runtime() -> std::io::Result<async_rs::TokioRuntime> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    let built = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("lapin-runtime")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match built {
+        Ok(rt) => Ok(async_rs::Runtime::tokio_with_handle(rt.handle().clone())),
+        Err(e) => Err(std::io::Error::other(format!(
+            "cannot start the RabbitMQ client's runtime: {e}"
+        ))),
+    }
+}
+
+/// Connects on [`lapin_runtime`].
+pub(crate) async fn connect(
+    url: &str,
+    properties: ConnectionProperties,
+) -> lapin::Result<Connection> {
+    let runtime = lapin_runtime()
+        .map_err(|e| lapin::Error::from(lapin::ErrorKind::IOError(std::sync::Arc::new(e))))?;
+    Connection::connect_with_runtime(url, properties, runtime).await
+}
+
 /// A broker operation that failed, with what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum NwaveError {

@@ -35,7 +35,7 @@ impl Publisher {
         };
         let properties = ConnectionProperties::default()
             .with_connection_name("clearpark nwave publisher".into());
-        let conn = Connection::connect(&settings.url, properties)
+        let conn = super::connect(&settings.url, properties)
             .await
             .map_err(fail("connect"))?;
         let channel = topology::declare(&conn, settings)
