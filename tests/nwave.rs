@@ -576,3 +576,92 @@ fn a_message_for_a_session_the_store_cannot_read_is_quarantined_and_the_rest_app
         .unwrap();
     assert!(detail.session.session_end.is_some());
 }
+
+fn cli(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clearpark"))
+        .current_dir(dir)
+        .env_remove("CLEARPARK_NWAVE_URL")
+        .env_remove("CLEARPARK_CONFIG")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A config file for the CLI on `queue` of the test broker.
+fn cli_config(dir: &Path, queue: &str) {
+    let text = format!(
+        "[booth]\nname = \"T\"\ndatabase = \"booth.db\"\nres_guid = \"{RES_GUID}\"\n\
+         [nwave]\nurl = \"{}\"\nqueue = \"{queue}\"\n",
+        broker_url()
+    );
+    std::fs::write(dir.join("config.toml"), text).unwrap();
+}
+
+#[test]
+fn replay_writes_the_same_day_for_the_same_seed_and_publish_checks_every_message_first() {
+    let dir = tempfile::tempdir().unwrap();
+    cli_config(dir.path(), "clearpark.test.never-used");
+    let args = |out: &str| {
+        vec![
+            "nwave",
+            "replay",
+            "--seed",
+            "5",
+            "--bays",
+            "30",
+            "--date",
+            "2026-11-20",
+            "--out",
+            out,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    for out in ["a.jsonl", "b.jsonl"] {
+        let a = args(out);
+        let o = cli(
+            dir.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        assert!(o.status.success(), "{o:?}");
+    }
+    let a = std::fs::read(dir.path().join("a.jsonl")).unwrap();
+    assert_eq!(a, std::fs::read(dir.path().join("b.jsonl")).unwrap());
+    let mut ledger = Ledger::default();
+    for line in a.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        ledger.apply_bytes(line).unwrap();
+    }
+    assert!(ledger.sessions.len() > 100);
+    // One bad line among good ones: nothing is published, the line is named.
+    let mut text = String::from_utf8(a).unwrap();
+    text.insert_str(0, "{\"parking_session_uuid\": \"x\"}\n");
+    std::fs::write(dir.path().join("bad.jsonl"), text).unwrap();
+    let o = cli(dir.path(), &["nwave", "publish", "bad.jsonl"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("1 of ") && err.contains("nothing published"),
+        "{err}"
+    );
+    assert!(err.contains("line 1: correction_counter: missing"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_sends_a_json_array_or_lines_to_the_configured_queue() {
+    let _one = BROKER.lock().await;
+    if !broker_ready("publish_sends_a_json_array").await {
+        return;
+    }
+    let queue = unique_queue("publish");
+    let dir = tempfile::tempdir().unwrap();
+    cli_config(dir.path(), &queue);
+    let array = format!("[{}]", examples::ALL.join(","));
+    std::fs::write(dir.path().join("examples.json"), array).unwrap();
+    let o = tokio::task::block_in_place(|| cli(dir.path(), &["nwave", "publish", "examples.json"]));
+    assert!(o.status.success(), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("published 6 messages"));
+    let settings = BrokerSettings::with_defaults(&broker_url(), &queue);
+    assert_eq!(ready_messages(&settings, &queue).await, 6);
+    clean_up(&settings).await;
+}
