@@ -316,6 +316,7 @@ CREATE TABLE nwave_position (
     updated_at       TEXT    NOT NULL
 );
 CREATE INDEX nwave_position_group ON nwave_position (group_id, group_custom_id);
+CREATE INDEX nwave_position_session ON nwave_position (session_id);
 
 -- Deliveries that are not valid messages, stored whole (the exact bytes) with the reason, then
 -- acknowledged: never lost, never redelivered in a loop. The same bytes again are one row.
@@ -327,3 +328,4 @@ CREATE TABLE nwave_quarantine (
     exchange     TEXT,
     routing_key  TEXT
 );
+CREATE INDEX nwave_quarantine_received ON nwave_quarantine (received_at);

@@ -57,6 +57,7 @@ fn config(db: &Path, broker: Option<BrokerSettings>) -> Config {
         }],
         nwave: Some(NwaveSettings {
             broker,
+            keep_days: 90,
             limits: OverstayLimits {
                 default_minutes: Some(120),
                 by_group: Default::default(),

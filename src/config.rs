@@ -5,7 +5,7 @@
 
 mod nwave;
 
-pub use nwave::{BrokerSettings, NwaveSettings};
+pub use nwave::{BrokerSettings, DEFAULT_KEEP_DAYS, NwaveSettings};
 
 use crate::domain::session::Direction;
 use crate::store::DbStructure;

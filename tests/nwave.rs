@@ -105,6 +105,7 @@ impl Site {
         config.lanes = vec![lane(IN, Direction::Entrance, false, false)];
         config.nwave = Some(NwaveSettings {
             broker: Some(settings),
+            keep_days: 90,
             limits: OverstayLimits {
                 default_minutes: Some(120),
                 by_group: Default::default(),

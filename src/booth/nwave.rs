@@ -115,6 +115,10 @@ pub struct NwaveView {
 
 /// A summary that takes less than this is redone after every batch.
 const CHEAP_SUMMARY: Duration = Duration::from_millis(1);
+/// How often old sessions and quarantined messages are deleted, and how many sessions at most
+/// at a time (a backlog is worked off a slice per link beat, so no event waits long).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+const PRUNE_SLICE: usize = 5000;
 
 /// The booth's Nwave state.
 pub(super) struct NwaveState {
@@ -128,6 +132,9 @@ pub(super) struct NwaveState {
     /// the consumer's beat (every second) redoes it anyway.
     summary_cost: Duration,
     summarised_at: Instant,
+    keep_days: u32,
+    /// When to prune next (at a link beat).
+    prune_at: Instant,
 }
 
 impl NwaveState {
@@ -152,6 +159,8 @@ impl NwaveState {
             view: Arc::new(view),
             summary_cost: Duration::ZERO,
             summarised_at: Instant::now(),
+            keep_days: settings.map_or(crate::config::DEFAULT_KEEP_DAYS, |s| s.keep_days),
+            prune_at: Instant::now(),
         })
     }
 
@@ -266,6 +275,37 @@ impl Booth {
         }
         // Also the consumer's periodic beat: overstay moves with the clock.
         self.nwave.update(now, true, |v| v.link = link);
+        if self.nwave.prune_at <= Instant::now() {
+            self.nwave_prune(now);
+        }
+    }
+
+    /// Deletes sessions ended `keep_days` ago that no bay shows any more, and old quarantine.
+    fn nwave_prune(&mut self, now: DateTime<Utc>) {
+        let before = now - chrono::TimeDelta::days(i64::from(self.nwave.keep_days));
+        let result = self.store.transaction().and_then(|tx| {
+            let pruned = nwave_store::prune(&tx, before, PRUNE_SLICE)?;
+            tx.commit()?;
+            Ok(pruned)
+        });
+        let next = match result {
+            Ok(p) => {
+                if p.sessions + p.quarantined > 0 {
+                    tracing::info!(sessions = p.sessions, quarantined = p.quarantined, %before, "old Nwave data deleted");
+                }
+                // A full slice: more to do, at the next beat.
+                if p.sessions == PRUNE_SLICE {
+                    Duration::ZERO
+                } else {
+                    PRUNE_EVERY
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot delete old Nwave data");
+                PRUNE_EVERY
+            }
+        };
+        self.nwave.prune_at = Instant::now() + next;
     }
 }
 

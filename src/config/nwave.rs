@@ -11,7 +11,12 @@ pub struct NwaveSettings {
     /// The broker to consume from; `None` in the demo, whose Nwave feed is simulated.
     pub broker: Option<BrokerSettings>,
     pub limits: OverstayLimits,
+    /// Ended sessions (no longer the latest on any bay) and quarantined messages are deleted
+    /// after this many days.
+    pub keep_days: u32,
 }
+
+pub const DEFAULT_KEEP_DAYS: u32 = 90;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct BrokerSettings {
@@ -109,6 +114,7 @@ pub(super) struct RawNwave {
     max_stay_minutes: Option<i64>,
     #[serde(default)]
     group_max_stay_minutes: BTreeMap<String, i64>,
+    keep_days: Option<i64>,
 }
 
 /// Checks `[nwave]`; `CLEARPARK_NWAVE_URL` overrides its `url`.
@@ -214,7 +220,18 @@ pub(super) fn validate(
             minutes(setting, m, problems).map(|m| (group, m))
         })
         .collect();
+    let keep_days = match raw.keep_days {
+        None => DEFAULT_KEEP_DAYS,
+        Some(d) => match u32::try_from(d) {
+            Ok(d) if (1..=3650).contains(&d) => d,
+            _ => {
+                problems.push(format!("nwave.keep_days: {d} is not between 1 and 3650"));
+                DEFAULT_KEEP_DAYS
+            }
+        },
+    };
     NwaveSettings {
+        keep_days,
         broker: Some(BrokerSettings {
             url,
             queue,
@@ -262,6 +279,7 @@ mod tests {
         assert!(!format!("{b:?}").contains("guest:guest"));
         assert_eq!(s.limits.default_minutes, Some(120));
         assert_eq!(s.limits.by_group["1545"], 30);
+        assert_eq!(s.keep_days, 90);
     }
 
     #[test]

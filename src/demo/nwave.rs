@@ -22,6 +22,7 @@ const BEAT: Duration = Duration::from_secs(15);
 pub fn settings() -> NwaveSettings {
     NwaveSettings {
         broker: None,
+        keep_days: crate::config::DEFAULT_KEEP_DAYS,
         limits: OverstayLimits {
             default_minutes: Some(120),
             by_group: [("2003".to_string(), 30)].into(),

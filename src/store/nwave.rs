@@ -18,8 +18,8 @@ pub use read::{
     session, sessions,
 };
 pub use write::{
-    StoredSession, load_board, load_current, load_history_entry, load_session, quarantine,
-    refresh_position, replace_claims, save_current, save_history,
+    Pruned, StoredSession, load_board, load_current, load_history_entry, load_session, prune,
+    quarantine, refresh_position, replace_claims, save_current, save_history,
 };
 
 pub use crate::domain::nwave::DeliveryOrigin;

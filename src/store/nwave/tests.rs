@@ -223,3 +223,59 @@ fn quarantine_keeps_the_bytes_once() {
     assert_eq!(stored, bytes);
     assert_eq!(quarantined(conn, list[0].id, 10).unwrap().len(), 1);
 }
+
+#[test]
+fn pruning_keeps_what_a_bay_still_shows() {
+    let mut db = db();
+    apply(&mut db, examples::START_END); // ended 07:51, the only session on its bay
+    apply(&mut db, examples::PARTIAL_THEN_END); // ended 10:16
+    // A later car on the partial-end session's first bay: that session is no longer latest there,
+    // but still is on its second bay.
+    let later = examples::START
+        .replace(START_UUID, "f0000000-0000-4000-8000-000000000002")
+        .replace(
+            "23f3e949-2dd3-47ca-b00f-c3310d4ce418",
+            "00000000-0000-0000-0000-000000033c83",
+        )
+        .replace("2021-01-26T07:48:40.121000", "2021-01-26T11:00:00.000000");
+    apply(&mut db, &later);
+    let conn = db.store.conn();
+    quarantine(
+        conn,
+        b"old",
+        "not JSON",
+        &DeliveryOrigin::default(),
+        at(6, 0),
+    )
+    .unwrap();
+    quarantine(
+        conn,
+        b"new",
+        "not JSON",
+        &DeliveryOrigin::default(),
+        at(13, 0),
+    )
+    .unwrap();
+    let before = counts(conn).unwrap();
+    let pruned = prune(conn, at(12, 30), 100).unwrap();
+    assert_eq!(
+        pruned,
+        Pruned {
+            sessions: 0,
+            quarantined: 1
+        }
+    );
+    assert_eq!(counts(conn).unwrap().sessions, before.sessions);
+    // A newer session on the only bay of the first one: now it may go.
+    let newer = examples::START
+        .replace(START_UUID, "f0000000-0000-4000-8000-000000000003")
+        .replace("2021-01-26T07:48:40.121000", "2021-01-26T11:30:00.000000");
+    apply(&mut db, &newer);
+    let conn = db.store.conn();
+    let pruned = prune(conn, at(12, 30), 100).unwrap();
+    assert_eq!(pruned.sessions, 1);
+    assert!(load_session(conn, START_UUID).unwrap().is_none());
+    assert!(load_session(conn, PARTIAL_UUID).unwrap().is_some());
+    let c = counts(conn).unwrap();
+    assert_eq!((c.sessions, c.positions, c.quarantined), (3, 3, 1));
+}

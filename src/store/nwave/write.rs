@@ -378,3 +378,40 @@ pub fn quarantine(
         ])?;
     Ok(added == 1)
 }
+
+/// What a prune deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: usize,
+    pub quarantined: usize,
+}
+
+/// Deletes up to `limit` sessions that ended before `before` and are no longer the latest on
+/// any position (with their history and claims), and quarantined messages received before it.
+/// A session still latest on a bay stays: it is that bay's description.
+pub fn prune(conn: &Connection, before: DateTime<Utc>, limit: usize) -> Result<Pruned> {
+    let ids: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT s.id FROM nwave_session s
+             WHERE s.state = 'ended' AND s.end_time < ?1
+               AND NOT EXISTS (SELECT 1 FROM nwave_position p WHERE p.session_id = s.id)
+             LIMIT ?2",
+        )?
+        .query_map(params![DbTime(before), limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in &ids {
+        conn.prepare_cached("DELETE FROM nwave_session_version WHERE session_id = ?1")?
+            .execute([id])?;
+        conn.prepare_cached("DELETE FROM nwave_claim WHERE session_id = ?1")?
+            .execute([id])?;
+        conn.prepare_cached("DELETE FROM nwave_session WHERE id = ?1")?
+            .execute([id])?;
+    }
+    let quarantined = conn
+        .prepare_cached("DELETE FROM nwave_quarantine WHERE received_at < ?1")?
+        .execute([DbTime(before)])?;
+    Ok(Pruned {
+        sessions: ids.len(),
+        quarantined,
+    })
+}
