@@ -8,7 +8,7 @@
 //! another broker). Needs RabbitMQ; says so and stops without one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use clearpark::booth::clock::SystemClock;
 use clearpark::booth::{Booth, BoothHandle, NwaveDelivery};
 use clearpark::config::{
@@ -173,7 +173,12 @@ async fn main() {
         return;
     }
 
-    let start = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+    // Yesterday: recent enough that the booth's retention (keep_days) never touches it.
+    let start = (Utc::now() - chrono::TimeDelta::days(1))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
     let bays = n / 17 + 100;
     let mut plan = ReplayPlan::new(2026, bays, start);
     plan.hours = 24;

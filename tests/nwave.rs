@@ -9,7 +9,7 @@
 
 mod support;
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use clearpark::booth::clock::SystemClock;
 use clearpark::booth::{NwaveLink, Snapshot};
 use clearpark::config::{BrokerSettings, Config, NwaveSettings};
@@ -249,7 +249,12 @@ fn assert_matches(db: &Path, expected: &Ledger) {
 
 /// The reference's examples, 10,000 generated messages and two broken ones, in generation order.
 fn traffic(seed: u64) -> Vec<Vec<u8>> {
-    let start = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    // Yesterday: recent enough that the booth's retention (keep_days) never touches it.
+    let start = (Utc::now() - chrono::TimeDelta::days(1))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
     let replay = replay::generate(&ReplayPlan::new(seed, 600, start));
     assert!(replay.messages.len() >= 10_000, "{:?}", replay.stats);
     let mut messages: Vec<Vec<u8>> = examples::ALL
