@@ -134,8 +134,8 @@ pub fn run(config_path: &Path, command: NwaveCommand) -> anyhow::Result<()> {
                 },
             )?;
             println!(
-                "{:>7}  {:<36}  {:>3}  {:<15}  {:<19}  {:<19}  positions",
-                "id", "session", "cc", "state", "start (UTC)", "end (UTC)"
+                "{:>7}  {:<36}  {:>3}  {:<15}  {:<19}  {:<19}  {:<18}  positions",
+                "id", "session", "cc", "state", "start (UTC)", "end (UTC)", "authorised"
             );
             for s in list {
                 let t = |e: &clearpark::domain::nwave::Edge| {
@@ -151,14 +151,23 @@ pub fn run(config_path: &Path, command: NwaveCommand) -> anyhow::Result<()> {
                             .unwrap_or(&d.position.network_id)
                     })
                     .collect();
+                let auth = match (&s.auth_ble_tag, &s.auth_mobile) {
+                    (Some(tag), _) => format!("tag {}", tag.tag_id),
+                    (None, Some(app)) => {
+                        let id: String = app.session_id.chars().take(14).collect();
+                        format!("app {id}")
+                    }
+                    (None, None) => String::new(),
+                };
                 println!(
-                    "{:>7}  {:<36}  {:>3}  {:<15}  {:<19}  {:<19}  {}",
+                    "{:>7}  {:<36}  {:>3}  {:<15}  {:<19}  {:<19}  {:<18}  {}",
                     s.id,
                     s.parking_session_uuid,
                     s.correction_counter,
                     s.state.as_str(),
                     t(&s.session_start),
                     s.session_end.as_ref().map(t).unwrap_or_default(),
+                    auth,
                     positions.join(" ")
                 );
             }
