@@ -253,3 +253,103 @@ CREATE TABLE api_driver_token (
     created_at    TEXT    NOT NULL
 );
 CREATE INDEX driver_token_account ON api_driver_token ("RpAccId");
+
+-- Nwave parking sensors ---------------------------------------------------------------------------
+-- Sessions reported by Nwave bay sensors through RabbitMQ ("Parking Session Logging API 2.0",
+-- CONTRACTS §7). Written only by the booth, one transaction per batch of deliveries, acknowledged
+-- to the broker after the commit. Times are UTC text; `*_delta_sec` is the ± error of an edge.
+
+-- A session as its highest correction_counter describes it. `edges` is that version whole (JSON:
+-- trace ids, involved devices, authorisations); the columns beside it are for lists and screens.
+-- `revision` grows with every change of any session, for clients that sync changes.
+CREATE TABLE nwave_session (
+    id                      INTEGER PRIMARY KEY,
+    uuid                    TEXT    NOT NULL UNIQUE,      -- parking_session_uuid
+    correction_counter      INTEGER NOT NULL CHECK (correction_counter >= 0),
+    state                   TEXT    NOT NULL CHECK (state IN ('open', 'partially_ended', 'ended')),
+    start_time              TEXT    NOT NULL,
+    start_delta_sec         INTEGER NOT NULL CHECK (start_delta_sec >= 0),
+    partial_end_time        TEXT,
+    partial_end_delta_sec   INTEGER,
+    partial_end_network_id  TEXT,
+    end_time                TEXT,
+    end_delta_sec           INTEGER,
+    auth_ble_tag_id         TEXT,
+    auth_ble_tag_time       TEXT,
+    auth_mobile_session_id  TEXT,
+    auth_mobile_time        TEXT,
+    edges                   TEXT    NOT NULL,
+    first_seen_at           TEXT    NOT NULL,
+    updated_at              TEXT    NOT NULL,
+    revision                INTEGER NOT NULL UNIQUE
+);
+CREATE INDEX nwave_session_state ON nwave_session (state, id);
+CREATE INDEX nwave_session_end ON nwave_session (end_time);
+
+-- The correction history: each version a higher counter replaced (and what late messages of an
+-- old counter said), by counter. The current version is in nwave_session.
+CREATE TABLE nwave_session_version (
+    session_id          INTEGER NOT NULL REFERENCES nwave_session (id),
+    correction_counter  INTEGER NOT NULL CHECK (correction_counter >= 0),
+    edges               TEXT    NOT NULL,   -- JSON, as nwave_session.edges
+    recorded_at         TEXT    NOT NULL,
+    PRIMARY KEY (session_id, correction_counter)
+) WITHOUT ROWID;
+
+-- Each session's claim on each position of its current version: `holds` while the session has
+-- no end and its partial end did not release this position. `device` is the involved_devices
+-- entry (JSON). A position belongs to its claim with the latest start_time (then session_uuid).
+CREATE TABLE nwave_claim (
+    session_id       INTEGER NOT NULL REFERENCES nwave_session (id),
+    network_id       TEXT    NOT NULL,
+    session_uuid     TEXT    NOT NULL,
+    start_time       TEXT    NOT NULL,
+    start_delta_sec  INTEGER NOT NULL,
+    start_trace_ids  TEXT    NOT NULL,   -- JSON array
+    holds            INTEGER NOT NULL CHECK (holds IN (0, 1)),
+    device           TEXT    NOT NULL,
+    PRIMARY KEY (session_id, network_id)
+) WITHOUT ROWID;
+CREATE INDEX nwave_claim_latest ON nwave_claim (network_id, start_time DESC, session_uuid DESC);
+
+-- Every position a session claims, as its latest session describes it, and whether that session
+-- holds it (taken). Kept by the booth from nwave_claim; the occupancy lists read it.
+CREATE TABLE nwave_position (
+    network_id       TEXT    PRIMARY KEY,
+    custom_id        TEXT,
+    latitude         REAL,                 -- a map position, not money
+    longitude        REAL,
+    group_id         INTEGER,
+    group_type       TEXT,                 -- general | unmarked_parking_bay | marked_parking_bay
+    group_name       TEXT,
+    group_custom_id  TEXT,
+    zone_id          INTEGER,
+    level_id         INTEGER,
+    level_name       TEXT,
+    floor_number     INTEGER,
+    group_inner_id   INTEGER,
+    labels           TEXT    NOT NULL DEFAULT '[]',   -- JSON array of strings
+    device_id        TEXT,
+    hardware_type    TEXT,
+    session_id       INTEGER NOT NULL REFERENCES nwave_session (id),
+    taken            INTEGER NOT NULL CHECK (taken IN (0, 1)),
+    since            TEXT    NOT NULL,     -- the session's start
+    since_delta_sec  INTEGER NOT NULL,
+    since_trace_ids  TEXT    NOT NULL,     -- JSON array
+    device           TEXT    NOT NULL,     -- the involved_devices entry (JSON)
+    updated_at       TEXT    NOT NULL
+);
+CREATE INDEX nwave_position_group ON nwave_position (group_id, group_custom_id);
+CREATE INDEX nwave_position_session ON nwave_position (session_id);
+
+-- Deliveries that are not valid messages, stored whole (the exact bytes) with the reason, then
+-- acknowledged: never lost, never redelivered in a loop. The same bytes again are one row.
+CREATE TABLE nwave_quarantine (
+    id           INTEGER PRIMARY KEY,
+    received_at  TEXT    NOT NULL,
+    reason       TEXT    NOT NULL,
+    payload      BLOB    NOT NULL UNIQUE,
+    exchange     TEXT,
+    routing_key  TEXT
+);
+CREATE INDEX nwave_quarantine_received ON nwave_quarantine (received_at);

@@ -181,6 +181,7 @@ fn main() {
             lane("out", Direction::Exit),
         ],
         api: None,
+        nwave: None,
     };
     let mut store = Store::open(&db).unwrap();
     let now = SystemClock.now();

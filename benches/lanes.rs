@@ -190,6 +190,7 @@ fn main() {
         resource: None,
         lanes,
         api: None,
+        nwave: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -72,6 +72,7 @@ fn main() {
             lane("out", Direction::Exit),
         ],
         api: None,
+        nwave: None,
     };
     let store = Store::open(&db).unwrap();
     let now = chrono::Utc::now();

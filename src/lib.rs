@@ -9,6 +9,7 @@
 //! * [`devices`] — each lane's scanner, gate link and printer as tasks, fed by the booth's effects;
 //!   the gate protocol and the simulated devices (`clearpark sim`, the demo).
 //! * [`api`] — the embedded HTTP API (axum): find-device, set-ip, sync lists, drivers' sessions.
+//! * [`nwave`] — Nwave sensor sessions from RabbitMQ: consumer, publisher, replay generator.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
 //! * [`runtime`] — starts a booth with its adapters under one shutdown token.
 //!
@@ -21,6 +22,7 @@ pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod domain;
+pub mod nwave;
 pub mod runtime;
 pub mod store;
 pub mod tui;

@@ -1,5 +1,6 @@
-//! Starts a whole booth from a config: the booth thread, each lane's devices, and (as later
-//! adapters land) the API and the Nwave consumer, all under one shutdown token. The binary's
+//! Starts a whole booth from a config: the booth thread, each lane's devices, the Nwave consumer
+//! when `[nwave]` names a broker, and (as later adapters land) the API, all under one shutdown
+//! token. The binary's
 //! `run` and `demo` and the integration tests start booths through here.
 
 use crate::api::{self, ApiStartError, ApiState};
@@ -52,6 +53,13 @@ impl Running {
             handle.client.clone(),
             shutdown.clone(),
         ));
+        if let Some(broker) = config.nwave.as_ref().and_then(|n| n.broker.clone()) {
+            tasks.spawn(crate::nwave::consumer::run(
+                broker,
+                handle.client.clone(),
+                shutdown.clone(),
+            ));
+        }
         Ok(Running {
             booth: handle,
             shutdown,

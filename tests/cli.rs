@@ -191,5 +191,14 @@ fn headless_demo_logs_decisions_until_interrupted() {
         "{stdout}"
     );
     assert!(stdout.contains("booth stopped"), "{stdout}");
+    // The simulated Nwave sensors went through the booth.
+    assert!(
+        stdout.contains("simulated Nwave sensors caught up"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" bays, ") && stdout.contains(" taken, "),
+        "{stdout}"
+    );
     assert!(demo_dir.join("clearpark.db").exists());
 }

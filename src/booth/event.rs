@@ -1,5 +1,6 @@
 //! What goes into the booth: every input of the world becomes one [`Event`] on one channel.
 
+use super::nwave::{NwaveBatch, NwaveLink};
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};
 use crate::domain::receipt::PaymentMethod;
 use std::fmt;
@@ -23,6 +24,10 @@ pub enum Event {
     Attendant(AttendantRequest),
     /// A remote IO device reported its address (`GET /set-ip/`).
     RemoteIo(super::remote_io::RemoteIoReport),
+    /// Nwave sensor messages to apply in one transaction, answered once committed.
+    Nwave(NwaveBatch),
+    /// The Nwave broker link's state; also a periodic beat that refreshes overstay.
+    NwaveLink(NwaveLink),
     /// Stop after the events already queued.
     Shutdown,
 }

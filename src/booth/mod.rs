@@ -11,6 +11,7 @@ pub mod clock;
 mod cycle;
 mod effect;
 mod event;
+mod nwave;
 mod outcome;
 mod paper;
 mod remote_io;
@@ -25,6 +26,7 @@ pub use event::{
     AttendantCommand, AttendantRequest, DeviceKind, Event, GateOverride, GateSignal, ScanRequest,
     ScanSource,
 };
+pub use nwave::{BatchApplied, BatchFailed, NwaveBatch, NwaveDelivery, NwaveLink, NwaveView};
 pub use outcome::{AttendantDone, AttendantError, ScanDecided, ScanOutcome};
 pub use remote_io::{RemoteIoFailed, RemoteIoReport};
 pub use runner::{BoothClient, BoothGone, BoothHandle};
@@ -82,6 +84,7 @@ pub struct Booth {
     revenue: RevenueView,
     last_receipt_no: Option<i64>,
     refused_scans: u64,
+    nwave: nwave::NwaveState,
     snapshot_tx: watch::Sender<Snapshot>,
     activity_tx: broadcast::Sender<Activity>,
 }
@@ -121,6 +124,7 @@ impl Booth {
                 config: c.clone(),
             })
             .collect();
+        let nwave = nwave::NwaveState::load(&store, config.nwave.as_ref(), clock.now())?;
         let (snapshot_tx, _) = watch::channel(Snapshot::default());
         let (activity_tx, _) = broadcast::channel(ACTIVITY_BACKLOG);
         let mut booth = Booth {
@@ -135,6 +139,7 @@ impl Booth {
             },
             last_receipt_no,
             refused_scans: 0,
+            nwave,
             snapshot_tx,
             activity_tx,
         };
@@ -163,6 +168,14 @@ impl Booth {
             Event::Attendant(request) => self.attendant(request),
             Event::RemoteIo(report) => {
                 self.remote_io(report);
+                Vec::new()
+            }
+            Event::Nwave(batch) => {
+                self.nwave_batch(batch);
+                Vec::new()
+            }
+            Event::NwaveLink(link) => {
+                self.nwave_link(link);
                 Vec::new()
             }
             Event::Shutdown => Vec::new(),
@@ -221,6 +234,7 @@ impl Booth {
             revenue_today: self.revenue.clone(),
             last_receipt_no: self.last_receipt_no,
             refused_scans: self.refused_scans,
+            nwave: self.nwave.view(),
         };
         self.snapshot_tx.send_replace(snapshot);
     }

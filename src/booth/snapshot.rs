@@ -1,10 +1,12 @@
 //! The booth's state as the screen shows it, published after every event (tokio `watch`).
 
+use super::nwave::NwaveView;
 use crate::domain::pricing::Quote;
 use crate::domain::receipt::PaymentMethod;
 use crate::domain::session::Direction;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Snapshot {
@@ -18,6 +20,8 @@ pub struct Snapshot {
     pub last_receipt_no: Option<i64>,
     /// Refused scans since the booth started.
     pub refused_scans: u64,
+    /// Nwave bay sensors: the broker link, occupancy and overstay; `None` without `[nwave]`.
+    pub nwave: Option<Arc<NwaveView>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

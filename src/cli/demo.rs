@@ -83,6 +83,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  codes     {} (the reference's device), {} ({})",
         codes[0].code, codes[1].code, codes[1].holder
     );
+    println!(
+        "  nwave     {} simulated bay sensors, occupancy logged every minute",
+        demo::nwave::DEMO_BAYS
+    );
     let demo_api = DemoApi::prepare(&store, &mut codes, args.api)?;
     demo_api.print();
     println!("  Ctrl-C stops the demo.");
@@ -117,6 +121,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             running.client(),
             running.snapshots(),
             running.shutdown.clone(),
+        ));
+        running.spawn(demo::nwave::feed(
+            running.client(),
+            running.snapshots(),
+            running.shutdown.clone(),
+            fastrand::u64(..),
         ));
         for gate in pty_lanes.gates(demo::lanes::demo_gate(), &running.shutdown) {
             running.spawn(gate);

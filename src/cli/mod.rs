@@ -6,6 +6,7 @@ mod demo;
 mod devices;
 mod init;
 mod logging;
+mod nwave;
 mod price;
 mod run;
 mod sim;
@@ -52,6 +53,9 @@ enum Command {
     /// Simulated lane devices on ptys (gate, scanner) and TCP (printer), for trying the console.
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// Nwave bay sensors: publish or generate traffic, show occupancy, sessions, quarantine.
+    #[command(subcommand)]
+    Nwave(nwave::NwaveCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -63,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Accounts(cmd) => accounts::run(&load_config(&cli.config)?, cmd),
         Command::Devices(cmd) => devices::run(&load_config(&cli.config)?, cmd),
         Command::Sim(cmd) => sim::run(cmd),
+        Command::Nwave(cmd) => nwave::run(&cli.config, cmd),
     }
 }
 

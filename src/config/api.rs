@@ -524,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn the_examples_api_section_is_valid_once_uncommented() {
+    fn the_examples_optional_sections_are_valid_once_uncommented() {
         let example = include_str!("../../config.toml.example");
         let on: String = example
             .lines()
@@ -544,10 +544,12 @@ mod tests {
             "{err}"
         );
         let on = on.replace("tls_cert =", "#").replace("tls_key =", "#");
-        let api = Config::parse(&on, "c.toml", None, &no_env)
-            .unwrap()
-            .api
-            .unwrap();
+        let config = Config::parse(&on, "c.toml", None, &no_env).unwrap();
+        // The [nwave] section is shipped the same way.
+        let nwave = config.nwave.clone().unwrap();
+        assert_eq!(nwave.limits.default_minutes, Some(120));
+        assert_eq!(nwave.broker.unwrap().queue, "nwave.parking_sessions");
+        let api = config.api.unwrap();
         assert_eq!(api.device_keys.len(), 1);
         assert_eq!(api.access_points.len(), 1);
     }

@@ -6,6 +6,9 @@
 pub mod api;
 
 pub use api::ApiConfig;
+mod nwave;
+
+pub use nwave::{BrokerSettings, DEFAULT_KEEP_DAYS, NwaveSettings};
 
 use crate::domain::session::Direction;
 use crate::store::DbStructure;
@@ -26,6 +29,8 @@ pub struct Config {
     pub lanes: Vec<LaneConfig>,
     /// The embedded HTTP API (`[api]`); `None`: no API.
     pub api: Option<ApiConfig>,
+    /// `[nwave]`: Nwave bay sensors' sessions from RabbitMQ; `None` when the site has none.
+    pub nwave: Option<NwaveSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,6 +200,7 @@ struct RawConfig {
     #[serde(default)]
     lanes: Vec<RawLane>,
     api: Option<api::RawApi>,
+    nwave: Option<nwave::RawNwave>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,6 +266,7 @@ fn none() -> String {
 pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("CLEARPARK_DATABASE", "booth.database"),
     ("CLEARPARK_RES_GUID", "booth.res_guid"),
+    ("CLEARPARK_NWAVE_URL", "nwave.url"),
 ];
 
 impl Config {
@@ -440,6 +447,8 @@ fn validate(
         .api
         .map(|a| api::validate(a, &lanes, macs, &resolve, env, problems));
 
+    let nwave = raw.nwave.map(|n| nwave::validate(n, env, problems));
+
     Config {
         booth: BoothSettings {
             name: b.name,
@@ -455,6 +464,7 @@ fn validate(
         resource,
         lanes,
         api,
+        nwave,
     }
 }
 
@@ -563,6 +573,8 @@ mod tests {
         assert_eq!(config.booth.entrance_tries, 3);
         assert!(config.lanes.len() >= 2);
         assert!(config.resource.is_some());
+        // The optional sections ship commented out (checked uncommented in config::api).
+        assert!(config.api.is_none() && config.nwave.is_none());
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The embedded default behind `clearpark demo`: a config with simulated lanes, a fresh database
 //! with a price, accounts, devices and cars already parked, simulated traffic ([`traffic`]),
-//! and lanes on real ptys with simulated gate controllers and scanners ([`lanes`]).
+//! lanes on real ptys with simulated gate controllers and scanners ([`lanes`]), and simulated
+//! Nwave bay sensors ([`nwave`]).
 //!
 //! The first account and device are the reference's find-device example (`788879fbe6635`), so
 //! the reference's curl examples work against the demo as written.
 
 pub mod lanes;
+pub mod nwave;
 pub mod traffic;
 
 use crate::config::{
@@ -58,6 +60,7 @@ pub fn config(dir: &Path) -> Config {
             lane(EXIT_LANE, "North exit", Direction::Exit),
         ],
         api: None,
+        nwave: Some(nwave::settings()),
     }
 }
 

@@ -4,9 +4,11 @@
 //! * [`pricing`] — per-minute price of a stay, exact decimal.
 //! * [`qr`] — validation of scanned codes before any lookup.
 //! * [`repeat`] — the same code again on a lane within 2 s is one scan.
+//! * [`nwave`] — Nwave sensor sessions: validation, corrections, occupancy and overstay.
 //! * [`session`] — the session state machine, tries and anti-passback; refusal reasons.
 //! * [`receipt`] — receipts, walk-in tickets and the shift report as printable documents.
 
+pub mod nwave;
 pub mod pricing;
 pub mod qr;
 pub mod receipt;

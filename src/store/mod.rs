@@ -9,6 +9,7 @@ pub mod attendance;
 pub mod audit;
 pub mod devices;
 pub mod driver_tokens;
+pub mod nwave;
 pub mod receipts;
 pub mod remote_io;
 pub mod resource;
@@ -192,6 +193,13 @@ impl Store {
         // FULL: every commit (every attendance) is on disk before the gate moves.
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Plans that do not depend on bound values: otherwise SQLite (built with STAT4) marks
+        // statements such as `WHERE x = ?1 ORDER BY ... LIMIT 1` to be re-prepared whenever their
+        // bindings are cleared, which rusqlite's statement cache does on every reuse.
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         Ok(())
     }
 

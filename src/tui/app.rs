@@ -85,6 +85,8 @@ pub struct AppConfig {
     pub lost_ticket_fee: Decimal,
     /// The lane a keyboard-wedge scanner types for, if any.
     pub wedge_lane: Option<String>,
+    /// Maximum stays of the Nwave bay sensors; `None` when the booth has none.
+    pub bay_limits: Option<crate::domain::nwave::OverstayLimits>,
 }
 
 /// Inputs to the console.
@@ -483,6 +485,7 @@ impl AppConfig {
                 .iter()
                 .find(|l| l.scanner == ScannerEndpoint::Wedge)
                 .map(|l| l.id.clone()),
+            bay_limits: config.nwave.as_ref().map(|n| n.limits.clone()),
         }
     }
 }

@@ -5,9 +5,10 @@ use super::app::{App, AppConfig, Msg};
 use super::model::{AccountRow, BayGroup, BayState, BaysData};
 use super::task::LaneInfo;
 use crate::booth::{
-    Activity, ActivityKind, GatePosition, GateView, LaneView, PaymentDue, RevenueView, ScanDecided,
-    ScanOutcome, ScanSource, Snapshot,
+    Activity, ActivityKind, BatchApplied, GatePosition, GateView, LaneView, NwaveLink, NwaveView,
+    PaymentDue, RevenueView, ScanDecided, ScanOutcome, ScanSource, Snapshot,
 };
+use crate::domain::nwave::{Counts, GroupCount, OccupancySummary};
 use crate::domain::pricing;
 use crate::domain::receipt::PaymentMethod;
 use crate::domain::session::{Direction, Refusal, SessionState};
@@ -60,6 +61,7 @@ pub fn config() -> AppConfig {
         ],
         lost_ticket_fee: Decimal::new(2000, 2),
         wedge_lane: Some("in-1".into()),
+        bay_limits: Some(crate::domain::nwave::OverstayLimits::default()),
     }
 }
 
@@ -130,7 +132,7 @@ fn scan(at_min: i64, lane: &str, id: i64, outcome: ScanOutcome) -> Activity {
     }
 }
 
-fn snapshot() -> Snapshot {
+fn snapshot(bays: &BaysData) -> Snapshot {
     let lane = |id: &str, name: &str, direction, position, presence| LaneView {
         id: id.into(),
         name: name.into(),
@@ -197,6 +199,51 @@ fn snapshot() -> Snapshot {
         },
         last_receipt_no: Some(48),
         refused_scans: 3,
+        nwave: bays.sensors.then(|| std::sync::Arc::new(nwave_view(bays))),
+    }
+}
+
+/// The sensors' view as the booth would publish it for these bays.
+fn nwave_view(bays: &BaysData) -> NwaveView {
+    let counts = |states: &[BayState]| {
+        let n = |s: BayState| states.iter().filter(|b| **b == s).count() as u32;
+        Counts {
+            positions: states.len() as u32,
+            free: n(BayState::Free),
+            taken: states.len() as u32 - n(BayState::Free),
+            overstay_certain: n(BayState::OverstayCertain),
+            overstay_possible: n(BayState::OverstayPossible),
+        }
+    };
+    let all: Vec<BayState> = bays.groups.iter().flat_map(|g| g.bays.clone()).collect();
+    NwaveView {
+        link: NwaveLink::Connected {
+            since: now() - TimeDelta::hours(3),
+        },
+        last_message_at: Some(now() - TimeDelta::seconds(12)),
+        totals: BatchApplied::default(),
+        failed_batches: 0,
+        occupancy: OccupancySummary {
+            at: Some(now()),
+            total: counts(&all),
+            groups: bays
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| GroupCount {
+                    id: Some(1500 + i as i64),
+                    custom_id: None,
+                    name: g.title.split(" · ").next().map(str::to_owned),
+                    kind: Some("marked_parking_bay".into()),
+                    zone_id: Some(5),
+                    level_id: Some(i as i64 % 2),
+                    max_stay_minutes: Some(120),
+                    counts: counts(&g.bays),
+                })
+                .collect(),
+            zones: Vec::new(),
+            levels: Vec::new(),
+        },
     }
 }
 
@@ -361,12 +408,13 @@ pub fn accounts(n: usize) -> Vec<AccountRow> {
 /// The console with every list filled.
 pub fn app(sessions_n: usize, bays_n: usize) -> App {
     let mut app = App::new(config(), now());
-    app.update(Msg::Snapshot(Box::new(snapshot())));
+    let bays = bays(bays_n);
+    app.update(Msg::Snapshot(Box::new(snapshot(&bays))));
     for a in activities() {
         app.update(Msg::Activity(Box::new(a)));
     }
     app.update(Msg::Sessions(sessions(sessions_n)));
-    app.update(Msg::Bays(bays(bays_n)));
+    app.update(Msg::Bays(bays));
     app.update(Msg::Accounts(accounts(12)));
     app
 }

@@ -78,6 +78,7 @@ async fn run_loop(
         shutdown,
         greeting,
     } = console;
+    let bay_limits = config.bay_limits.clone();
     let mut app = App::new(config, chrono::Utc::now());
     app.snapshot = snapshots.borrow_and_update().clone();
     if let Some(text) = greeting {
@@ -94,6 +95,7 @@ async fn run_loop(
         reader: Arc::new(Mutex::new(None)),
         database,
         loading: Arc::new(AtomicBool::new(false)),
+        bay_limits,
     };
     let mut wedge = WedgeDetector::default();
     let mut tick = tokio::time::interval(TICK);
@@ -220,6 +222,8 @@ struct Runner {
     database: PathBuf,
     /// A list load is under way: the next one waits for its tick instead of piling up.
     loading: Arc<AtomicBool>,
+    /// Maximum stays for the bays view; `None`: no bay sensors.
+    bay_limits: Option<crate::domain::nwave::OverstayLimits>,
 }
 
 impl Runner {
@@ -248,7 +252,14 @@ impl Runner {
             Command::SearchAccounts(query) => {
                 self.load(move |store| model::search_accounts(store, &query).map(Msg::Accounts))
             }
-            Command::LoadBays => self.load(|_| Ok(Msg::Bays(model::BaysData::default()))),
+            Command::LoadBays => match self.bay_limits.clone() {
+                Some(limits) => self.load(move |store| {
+                    model::load_bays(store, chrono::Utc::now(), &limits).map(Msg::Bays)
+                }),
+                None => {
+                    let _ = self.msgs.send(Msg::Bays(model::BaysData::default()));
+                }
+            },
             Command::Quit | Command::Task(TaskCommand::Quit) => {}
         }
     }

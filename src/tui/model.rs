@@ -64,6 +64,67 @@ pub fn price_so_far(session: &OpenSessionView, now: DateTime<Utc>) -> Quote {
     })
 }
 
+/// Every bay with its state now, grouped by group and level in the sensors' order.
+pub fn load_bays(
+    store: &Store,
+    now: DateTime<Utc>,
+    limits: &crate::domain::nwave::OverstayLimits,
+) -> Result<BaysData, StoreError> {
+    use crate::domain::nwave::Overstay;
+    let report = crate::store::nwave::occupancy(store.conn(), now, limits)?;
+    let mut groups: Vec<BayGroup> = Vec::new();
+    let mut positions = report.positions;
+    // Group by group and level, then bays in their order within the group.
+    positions.sort_by(|a, b| {
+        (
+            &a.group_name,
+            a.group_id,
+            &a.level_name,
+            a.level_id,
+            a.group_inner_id,
+            &a.network_id,
+        )
+            .cmp(&(
+                &b.group_name,
+                b.group_id,
+                &b.level_name,
+                b.level_id,
+                b.group_inner_id,
+                &b.network_id,
+            ))
+    });
+    for p in positions {
+        let title = format!(
+            "{} · {}",
+            p.group_name
+                .clone()
+                .or(p.group_id.map(|id| format!("group {id}")))
+                .unwrap_or_else(|| "no group".into()),
+            p.level_name
+                .clone()
+                .or(p.level_id.map(|id| format!("level {id}")))
+                .unwrap_or_else(|| "street".into())
+        );
+        let state = match (p.taken, p.overstay) {
+            (false, _) => BayState::Free,
+            (true, Overstay::Certain) => BayState::OverstayCertain,
+            (true, Overstay::Possible) => BayState::OverstayPossible,
+            (true, _) => BayState::Taken,
+        };
+        match groups.last_mut() {
+            Some(g) if g.title == title => g.bays.push(state),
+            _ => groups.push(BayGroup {
+                title,
+                bays: vec![state],
+            }),
+        }
+    }
+    Ok(BaysData {
+        sensors: true,
+        groups,
+    })
+}
+
 pub fn load_sessions(store: &Store) -> Result<Vec<OpenSessionView>, StoreError> {
     sessions::open_views(store.conn(), SESSIONS_LOADED)
 }

@@ -68,6 +68,7 @@ pub fn config(db: PathBuf) -> Config {
             lane(OUT, Direction::Exit, true, true),
         ],
         api: None,
+        nwave: None,
     }
 }
 

@@ -1,10 +1,10 @@
 //! The dashboard: lanes, the live stream of decisions, revenue, bays and alerts.
 
 use super::style;
+use crate::booth::NwaveLink;
 use crate::booth::{Activity, ActivityKind, GatePosition, LaneView, ScanOutcome};
 use crate::domain::session::Direction;
 use crate::tui::app::App;
-use crate::tui::model::BayState;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -29,7 +29,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let bays_lines = bay_lines(app);
     let [revenue, bays, alerts_area] = Layout::vertical([
         Constraint::Length(5),
-        Constraint::Length((bays_lines.len() as u16 + 2).min(8)),
+        // On a small screen the alerts keep their room; the bays view has the details.
+        Constraint::Length((bays_lines.len() as u16 + 2).min(if right.height < 20 {
+            5
+        } else {
+            10
+        })),
         Constraint::Min(3),
     ])
     .areas(right);
@@ -204,28 +209,79 @@ fn draw_revenue(frame: &mut Frame<'_>, area: Rect, app: &App) {
     );
 }
 
-/// Free and taken bays per group, from the last bays load.
+/// The bay sensors: the broker link, free and taken, overstays, and each group's count.
 fn bay_lines(app: &App) -> Vec<Line<'static>> {
-    if !app.bays.sensors {
+    let Some(nwave) = &app.snapshot.nwave else {
         return vec![Line::styled("no parking sensors", style::dim())];
-    }
-    app.bays
-        .groups
-        .iter()
-        .map(|g| {
-            let taken = g.bays.len() - g.count(BayState::Free);
-            let over = g.count(BayState::OverstayCertain);
-            let mut spans = vec![Span::raw(format!(
-                "{:<14} {taken:>4}/{:<4}",
-                truncate(&g.title, 14),
-                g.bays.len()
-            ))];
-            if over > 0 {
-                spans.push(Span::styled(format!(" {over}!"), style::bad()));
-            }
-            Line::from(spans)
+    };
+    let (link, link_style) = link_text(&nwave.link, app.now);
+    let age = nwave
+        .last_message_at
+        .map(|t| match (app.now - t).num_seconds().max(0) {
+            s if s < 60 => format!(" · {s} s ago"),
+            s => format!(" · {} ago", super::short_duration(s)),
         })
-        .collect()
+        .unwrap_or_default();
+    let total = &nwave.occupancy.total;
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(link, link_style),
+            Span::styled(age, style::dim()),
+        ]),
+        Line::from(vec![
+            Span::raw(format!(
+                "free {} taken {}/{} ",
+                total.free, total.taken, total.positions
+            )),
+            Span::styled(format!("◆{}", total.overstay_certain), style::bad()),
+            Span::styled(format!(" ◇{}", total.overstay_possible), style::warn()),
+        ]),
+    ];
+    for g in &nwave.occupancy.groups {
+        let name = g
+            .name
+            .clone()
+            .or(g.custom_id.clone())
+            .or(g.id.map(|id| format!("group {id}")))
+            .unwrap_or_else(|| "no group".into());
+        let mut spans = vec![Span::raw(format!(
+            "{:<14} {:>4}/{:<4}",
+            truncate(&name, 14),
+            g.counts.taken,
+            g.counts.positions
+        ))];
+        if g.counts.overstay_certain > 0 {
+            spans.push(Span::styled(
+                format!(" ◆{}", g.counts.overstay_certain),
+                style::bad(),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// The broker link as one short phrase.
+fn link_text(link: &NwaveLink, now: chrono::DateTime<chrono::Utc>) -> (String, Style) {
+    match link {
+        NwaveLink::Connected { .. } => ("broker connected".into(), style::good()),
+        NwaveLink::Simulated => ("simulated sensors".into(), style::dim()),
+        NwaveLink::Connecting { attempt: 0 } => ("connecting to broker".into(), style::warn()),
+        NwaveLink::Connecting { attempt } => {
+            (format!("connecting (try {})", attempt + 1), style::warn())
+        }
+        NwaveLink::Reconnecting {
+            retry_at: Some(at), ..
+        } => (
+            format!(
+                "broker down, retry in {} s",
+                (*at - now).num_seconds().max(0)
+            ),
+            style::bad(),
+        ),
+        NwaveLink::Reconnecting { .. } => ("broker down, reconnecting".into(), style::bad()),
+        NwaveLink::Stopped => ("broker link stopped".into(), style::bad()),
+    }
 }
 
 /// What needs the attendant now: devices down, faults, waiting payments, a full car park,
@@ -258,6 +314,30 @@ pub fn alerts(app: &App) -> Vec<Line<'static>> {
                     lane.id, due.quote.total, due.currency
                 ),
                 style::money(),
+            ));
+        }
+    }
+    if let Some(nwave) = &app.snapshot.nwave {
+        if matches!(
+            nwave.link,
+            NwaveLink::Reconnecting { .. } | NwaveLink::Stopped
+        ) {
+            out.push(Line::styled(
+                format!("Nwave {}", link_text(&nwave.link, app.now).0),
+                style::bad(),
+            ));
+        }
+        let over = nwave.occupancy.total;
+        if over.overstay_certain > 0 {
+            out.push(Line::styled(
+                format!("{} bay(s) overstaying", over.overstay_certain),
+                style::bad(),
+            ));
+        }
+        if over.overstay_possible > 0 {
+            out.push(Line::styled(
+                format!("{} bay(s) maybe overstaying", over.overstay_possible),
+                style::warn(),
             ));
         }
     }
