@@ -23,7 +23,7 @@ pub struct PageQuery {
 
 impl PageQuery {
     /// `(after_id, limit)`, with `limit` capped at [`MAX_LIMIT`].
-    fn parse(&self) -> Result<(i64, i64), ApiError> {
+    pub(super) fn parse(&self) -> Result<(i64, i64), ApiError> {
         let after_id = match self.after_id.as_deref() {
             None | Some("") => 0,
             Some(text) => match text.parse::<i64>() {

@@ -13,6 +13,7 @@ mod driver;
 pub mod error;
 mod find_device;
 mod lists;
+mod nwave;
 pub mod openapi;
 pub mod rows;
 mod set_ip;
@@ -61,6 +62,8 @@ struct Inner {
     auth: Auth,
     readers: Arc<ReadPool>,
     clock: Arc<dyn Clock + Sync>,
+    /// Maximum stays of the bay sensors; `None` without `[nwave]` (their routes answer 404).
+    nwave_limits: Option<crate::domain::nwave::OverstayLimits>,
 }
 
 /// The site as the driver's app sees it.
@@ -104,6 +107,7 @@ impl ApiState {
             db_structure: config.booth.db_structure,
             readers: ReadPool::new(config.booth.database.clone()),
             clock,
+            nwave_limits: config.nwave.as_ref().map(|n| n.limits.clone()),
         }))
     }
 
@@ -125,6 +129,9 @@ impl ApiState {
     pub fn db_structure(&self) -> DbStructure {
         self.0.db_structure
     }
+    pub fn nwave_limits(&self) -> Option<&crate::domain::nwave::OverstayLimits> {
+        self.0.nwave_limits.as_ref()
+    }
     pub fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
     }
@@ -139,6 +146,8 @@ pub fn app(state: ApiState) -> Router {
         .route("/clearpark/attendances/", get(lists::attendances))
         .route("/clearpark/rp-accs/", get(lists::accounts))
         .route("/clearpark/devices/", get(lists::devices))
+        .route("/clearpark/nwave/sessions/", get(nwave::sessions))
+        .route("/clearpark/nwave/occupancy/", get(nwave::occupancy))
         .route("/openapi.json", get(openapi::document))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

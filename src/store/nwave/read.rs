@@ -206,7 +206,8 @@ pub struct PositionItem {
 /// `GET /clearpark/nwave/occupancy/`: the summary and every position, at `at`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OccupancyReport {
-    #[serde(flatten)]
+    /// Totals and per group, zone and level (not flattened: its `positions` count would clash
+    /// with the list of positions).
     pub summary: OccupancySummary,
     pub positions: Vec<PositionItem>,
 }
