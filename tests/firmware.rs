@@ -380,3 +380,234 @@ on_both!(
     refusals,
     watchdog_restart_keeps_a_raised_barrier_until_clear,
 );
+
+/// The booth itself (gate link, rules, database) through a controller process on each lane: an
+/// entrance and an exit with the vehicles driven through the controllers' sensors, and the rows.
+mod booth_flow {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use clearpark::booth::clock::ManualClock;
+    use clearpark::booth::{ScanOutcome, ScanSource, Snapshot};
+    use clearpark::config::{
+        BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
+    };
+    use clearpark::devices::DeviceOptions;
+    use clearpark::devices::sim::harness::ControllerProcess;
+    use clearpark::domain::session::{Direction, SessionState};
+    use clearpark::runtime::Running;
+    use clearpark::store::accounts::{self, NewAccount};
+    use clearpark::store::devices::{self, NewDevice};
+    use clearpark::store::{DbStructure, Store, resource, sessions};
+    use std::path::PathBuf;
+    use std::time::Duration;
+    use tokio::sync::watch;
+
+    const RES_GUID: &str = "00000000-0000-4000-8000-00000000f1a5";
+    const PATIENCE: Duration = super::PATIENCE;
+
+    async fn controller(kind: super::Kind) -> Option<ControllerProcess> {
+        match kind {
+            super::Kind::Firmware => {
+                let (harness, elf) = super::firmware_files()?;
+                Some(
+                    ControllerProcess::spawn(&harness, &[elf.to_str().unwrap()])
+                        .await
+                        .unwrap(),
+                )
+            }
+            super::Kind::Simulator => {
+                let args = [
+                    "sim",
+                    "gate",
+                    "--quiet",
+                    "--motor-travel-ms",
+                    "200",
+                    "--close-delay-ms",
+                    "300",
+                    "--open-timeout-ms",
+                    "2000",
+                    "--debounce-ms",
+                    "50",
+                ];
+                let bin = PathBuf::from(env!("CARGO_BIN_EXE_clearpark"));
+                Some(ControllerProcess::spawn(&bin, &args).await.unwrap())
+            }
+        }
+    }
+
+    fn lane(id: &str, direction: Direction, gate: &ControllerProcess) -> LaneConfig {
+        LaneConfig {
+            id: id.into(),
+            name: id.into(),
+            direction,
+            scanner: ScannerEndpoint::None,
+            gate: GateEndpoint::Serial(gate.pty.clone()),
+            printer: PrinterEndpoint::None,
+        }
+    }
+
+    /// Waits until the snapshot shows `ok`.
+    async fn until(
+        snapshots: &mut watch::Receiver<Snapshot>,
+        what: &str,
+        ok: impl Fn(&Snapshot) -> bool,
+    ) {
+        tokio::time::timeout(PATIENCE, snapshots.wait_for(|s| ok(s)))
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+            .unwrap();
+    }
+
+    /// A car through a raised barrier: loop, beam, loop clear, beam clear (the firmware's order).
+    async fn vehicle(gate: &mut ControllerProcess) {
+        let mut relay = gate.relay();
+        tokio::time::timeout(PATIENCE, relay.wait_for(|on| *on))
+            .await
+            .expect("the barrier never rose")
+            .unwrap();
+        for line in ["presence 1", "beam 1", "presence 0", "beam 0"] {
+            gate.control(line).await.unwrap();
+            // Longer than the controllers' debounce, so each level is seen.
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn run(kind: super::Kind) {
+        let (Some(mut entrance), Some(mut exit)) = (controller(kind).await, controller(kind).await)
+        else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("booth.db");
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let store = Store::open(&db).unwrap();
+        resource::upsert(
+            store.conn(),
+            RES_GUID,
+            "Parking",
+            "0.05".parse().unwrap(),
+            "TMT",
+            t0,
+        )
+        .unwrap();
+        let account = accounts::insert(
+            store.conn(),
+            &NewAccount {
+                name: "Firmware".into(),
+                ..NewAccount::default()
+            },
+            t0,
+        )
+        .unwrap();
+        devices::insert(
+            store.conn(),
+            &NewDevice {
+                account_id: account.id,
+                unique_id: Some("FW-CODE-1".into()),
+                name: None,
+                guid: None,
+            },
+            t0,
+        )
+        .unwrap();
+        let config = Config {
+            booth: BoothSettings {
+                name: "Firmware".into(),
+                timezone: chrono_tz::UTC,
+                database: db.clone(),
+                db_structure: DbStructure::Saphasap,
+                res_guid: RES_GUID.into(),
+                capacity: None,
+                entrance_tries: 3,
+                exit_tries: 3,
+                lost_ticket_fee: "10".parse().unwrap(),
+            },
+            resource: None,
+            lanes: vec![
+                lane("in-1", Direction::Entrance, &entrance),
+                lane("out-1", Direction::Exit, &exit),
+            ],
+            api: None,
+            nwave: None,
+        };
+        let clock = ManualClock::new(t0);
+        let running = Running::start(
+            &config,
+            store,
+            Box::new(clock.clone()),
+            DeviceOptions::default(),
+        )
+        .unwrap();
+        let client = running.client();
+        let mut snapshots = running.snapshots();
+        until(&mut snapshots, "both gates online", |s| {
+            s.lanes.iter().all(|l| l.gate.online == Some(true))
+        })
+        .await;
+
+        let decided = client
+            .scan("in-1", "FW-CODE-1", ScanSource::Scanner)
+            .await
+            .unwrap();
+        let ScanOutcome::Entered { session, .. } = decided.outcome else {
+            panic!("{decided:?}")
+        };
+        vehicle(&mut entrance).await;
+        until(&mut snapshots, "the entrance cycle to end", |s| {
+            s.lanes[0].pending.is_empty()
+        })
+        .await;
+        let reader = Store::open_read_only(&db).unwrap();
+        assert_eq!(
+            sessions::get(reader.conn(), session.id)
+                .unwrap()
+                .unwrap()
+                .state,
+            SessionState::Active
+        );
+
+        clock.advance(TimeDelta::seconds(435));
+        let decided = client
+            .scan("out-1", "FW-CODE-1", ScanSource::Scanner)
+            .await
+            .unwrap();
+        let ScanOutcome::Exited { quote, .. } = decided.outcome else {
+            panic!("{decided:?}")
+        };
+        assert_eq!(quote.total.to_string(), "0.40");
+        vehicle(&mut exit).await;
+        until(&mut snapshots, "the exit cycle to end", |s| {
+            s.lanes[1].pending.is_empty()
+        })
+        .await;
+        let closed = sessions::get(reader.conn(), session.id).unwrap().unwrap();
+        assert_eq!(closed.state, SessionState::Closed);
+        assert_eq!(closed.receipt_no, Some(1));
+        let count = |sql: &str| -> i64 { reader.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count(r#"SELECT COUNT(*) FROM tbl_dk_attendance WHERE "AttTypeId" = 1"#),
+            1
+        );
+        assert_eq!(
+            count(r#"SELECT COUNT(*) FROM tbl_dk_attendance WHERE "AttTypeId" = 2"#),
+            1
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM receipt"), 1);
+        let charged = accounts::get(reader.conn(), account.id)
+            .unwrap()
+            .unwrap()
+            .trans_total;
+        assert_eq!(charged.to_string(), "0.40");
+        assert_eq!(snapshots.borrow().occupied, 0);
+        running.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn firmware() {
+        run(super::Kind::Firmware).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn simulator() {
+        run(super::Kind::Simulator).await;
+    }
+}

@@ -26,6 +26,11 @@ pub struct DemoArgs {
     /// Who is at the console, for the audit log (default: the login name).
     #[arg(long)]
     attendant: Option<String>,
+    /// Run the lanes' gates on the real gate firmware in the simavr simulator instead of the
+    /// console's own simulator; DIR is the repository's firmware folder, built with
+    /// `make -C firmware && make -C firmware/sim`.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "firmware")]
+    firmware: Option<PathBuf>,
     /// Where the demo's HTTP API listens; 127.0.0.1:8080, or a free port when that is taken.
     #[arg(long, value_name = "ADDR")]
     api: Option<std::net::SocketAddr>,
@@ -68,12 +73,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     for lane in &pty_lanes.lanes {
-        println!(
-            "  {:<9} gate {} (simulated controller), scanner {}",
-            lane.lane,
-            lane.gate_path.display(),
-            lane.scanner_path.display()
-        );
+        if args.firmware.is_some() {
+            println!("  {:<9} scanner {}", lane.lane, lane.scanner_path.display());
+        } else {
+            println!(
+                "  {:<9} gate {} (simulated controller), scanner {}",
+                lane.lane,
+                lane.gate_path.display(),
+                lane.scanner_path.display()
+            );
+        }
     }
     println!(
         "  printers  ESC/POS into {}/printer-<lane>.escpos",
@@ -97,9 +106,30 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         demo_api.token
     );
 
+    let firmware = args
+        .firmware
+        .as_deref()
+        .map(demo::firmware::FirmwareFiles::find)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let pace = Duration::from_secs_f64(args.pace.clamp(0.05, 60.0));
     let rt = super::runtime()?;
     rt.block_on(async move {
+        let firmware_gates = match &firmware {
+            Some(files) => {
+                let gates = demo::firmware::start_gates(files, &mut config)
+                    .await
+                    .context("cannot start the firmware simulator")?;
+                for (lane, gate) in &gates {
+                    println!(
+                        "  {lane:<9} gate {} (the firmware in simavr)",
+                        gate.pty.display()
+                    );
+                }
+                Some(gates)
+            }
+            None => None,
+        };
         let mut running = Running::start(
             &config,
             store,
@@ -128,8 +158,22 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             running.shutdown.clone(),
             fastrand::u64(..),
         ));
-        for gate in pty_lanes.gates(demo::lanes::demo_gate(), &running.shutdown) {
-            running.spawn(gate);
+        match firmware_gates {
+            Some(gates) => {
+                for (lane, gate) in gates {
+                    running.spawn(demo::firmware::drive(
+                        lane,
+                        gate,
+                        running.snapshots(),
+                        running.shutdown.clone(),
+                    ));
+                }
+            }
+            None => {
+                for gate in pty_lanes.gates(demo::lanes::demo_gate(), &running.shutdown) {
+                    running.spawn(gate);
+                }
+            }
         }
         let actor = super::console::attendant_name(args.attendant);
         super::console::serve(running, &config, args.headless, actor, Some(greeting)).await

@@ -6,6 +6,7 @@
 //! The first account and device are the reference's find-device example (`788879fbe6635`), so
 //! the reference's curl examples work against the demo as written.
 
+pub mod firmware;
 pub mod lanes;
 pub mod nwave;
 pub mod traffic;

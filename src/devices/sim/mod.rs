@@ -10,11 +10,13 @@
 //! * [`printer`] — a simulated network printer that decodes the ESC/POS it receives.
 //! * [`escpos`] — reads ESC/POS back into text lines, QR codes and cuts.
 //! * [`pty`] — pty pairs.
+//! * [`harness`] — a gate controller running as a process (the firmware in simavr).
 
 pub mod driver;
 pub mod escpos;
 pub mod gate;
 pub mod gate_port;
+pub mod harness;
 pub mod lane;
 pub mod printer;
 pub mod pty;
