@@ -189,7 +189,7 @@ fn occupancy_reports_positions_areas_overstay_and_authorisations() {
     let early = occupancy(ro.conn(), at(10, 14), &limits).unwrap();
     assert_eq!(early.summary.total.overstay_certain, 0);
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["taken"], 1);
+    assert_eq!(json["summary"]["taken"], 1);
     assert_eq!(json["positions"][0]["overstay"], "certain");
     let c = counts(ro.conn()).unwrap();
     assert_eq!((c.sessions, c.open_sessions, c.positions), (2, 1, 3));
