@@ -36,7 +36,7 @@ impl FirmwareFiles {
             if !f.exists() {
                 return Err(format!(
                     "{} is missing: build the firmware and its simulator first \
-                     (scripts/install-firmware-deps; make -C firmware && make -C firmware/sim)",
+                     (scripts/install-test-deps; make -C firmware && make -C firmware/sim)",
                     f.display()
                 ));
             }
