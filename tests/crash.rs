@@ -165,12 +165,13 @@ async fn the_booth_loses_nothing_when_killed_at_random_moments() {
         }
     }
     eprintln!(
-        "crash test: {kills} kills ({in_load_kills} under load), {} scans sent ({} API, {} lane), {} answered, {} opened a gate, refused as they should: {refusals:?}; {unconfirmed} unconfirmed at a kill, {committed} of them committed; {} sessions, {} receipts; {:.1} s",
+        "crash test: {kills} kills ({in_load_kills} under load), {} scans sent ({} API, {} lane), {} answered, {} opened a gate, refused as they should: {refusals:?}; {unconfirmed} unconfirmed at a kill, {committed} of them committed; {} rescans of cars left at a gate; {} sessions, {} receipts; {:.1} s",
         all.len(),
         count(&|a| a.source == Source::Api),
         count(&|a| a.source == Source::Lane),
         count(&|a| a.answered()),
         count(&|a| a.opened),
+        count(&|a| a.kind == Kind::Retry && a.confirmed()),
         rows.sessions(),
         rows.receipts(),
         began.elapsed().as_secs_f64()
@@ -237,8 +238,10 @@ async fn settle(site: &Site, traffic: &Arc<Mutex<Traffic>>, k: usize, rng: &mut 
         )
     };
     let mut plan = Vec::new();
+    let open = load::open_sessions(&site.db);
+    let at_gate = |state: &str| open.iter().filter(|s| s.state == state).count();
+    let (entering, exiting) = (at_gate("entering"), at_gate("exiting"));
     {
-        let open = load::open_sessions(&site.db);
         let mut t = traffic.lock().unwrap();
         for direction in [Direction::Entrance, Direction::Exit] {
             for account in t.retry_candidates(direction, &open) {
@@ -259,6 +262,7 @@ async fn settle(site: &Site, traffic: &Arc<Mutex<Traffic>>, k: usize, rng: &mut 
         }
     }
     let settled = plan.len();
+    let retries = plan.iter().filter(|p| p.2 == Kind::Retry).count();
     for ((direction, source), holder, kind) in plan {
         let (gate, scanner) = match direction {
             Direction::Entrance => (&mut devices.in_gate, &mut devices.in_scanner),
@@ -271,7 +275,10 @@ async fn settle(site: &Site, traffic: &Arc<Mutex<Traffic>>, k: usize, rng: &mut 
     booth.interrupt();
     load::expect_no_open(&run, Direction::Entrance, &mut devices.in_gate);
     load::expect_no_open(&run, Direction::Exit, &mut devices.out_gate);
-    eprintln!("last start: {settled} scans, each answered or opened, and through; clean stop");
+    eprintln!(
+        "last start: {entering} sessions entering and {exiting} exiting (no tries left: {}); {settled} scans ({retries} of cars at a gate), each answered or opened, and through; clean stop",
+        entering + exiting - retries
+    );
 }
 
 /// Waits until the booth has recorded the vehicle through (a hang guard only).
