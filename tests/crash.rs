@@ -11,17 +11,22 @@
 
 #[path = "crash/checks.rs"]
 mod checks;
+#[path = "crash/gate.rs"]
+mod gate;
 #[path = "crash/load.rs"]
 mod load;
 #[path = "crash/rig.rs"]
 mod rig;
 mod support;
+#[path = "crash/traffic.rs"]
+mod traffic;
 
 use clearpark::domain::session::Direction;
-use load::{Kind, LaneDevices, Run, Source, Traffic};
+use load::{LaneDevices, Run};
 use rig::{HANG, Incarnation, Site};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use traffic::{Answer, Attempt, Kind, Source, Traffic};
 
 /// Main accounts: each enters once and leaves once; more than the load can use.
 const ACCOUNTS: usize = 5000;
@@ -151,10 +156,10 @@ async fn the_booth_loses_nothing_when_killed_at_random_moments() {
     let traffic = traffic.lock().unwrap();
     let rows = assert_sound(&site.db, "at the end", &traffic);
     let all = &traffic.attempts;
-    let count = |f: &dyn Fn(&load::Attempt) -> bool| all.iter().filter(|a| f(a)).count();
+    let count = |f: &dyn Fn(&Attempt) -> bool| all.iter().filter(|a| f(a)).count();
     let mut refusals = std::collections::BTreeMap::<&str, usize>::new();
     for a in all {
-        if let load::Answer::Refused(reason) = &a.answer {
+        if let Answer::Refused(reason) = &a.answer {
             *refusals
                 .entry(if reason.is_empty() {
                     "not found"
@@ -181,7 +186,7 @@ async fn the_booth_loses_nothing_when_killed_at_random_moments() {
 /// One start's scans: sent, answered, opened, and those the kill left unconfirmed with whether
 /// the booth had committed them (a line, the unconfirmed and the committed).
 fn summary(traffic: &Traffic, rows: &checks::Db, k: usize) -> (String, usize, usize) {
-    let mine: Vec<&load::Attempt> = traffic
+    let mine: Vec<&Attempt> = traffic
         .attempts
         .iter()
         .filter(|a| a.incarnation == k)
@@ -189,7 +194,7 @@ fn summary(traffic: &Traffic, rows: &checks::Db, k: usize) -> (String, usize, us
     let lane = mine.iter().filter(|a| a.source == Source::Lane).count();
     let answered = mine.iter().filter(|a| a.answered()).count();
     let opened = mine.iter().filter(|a| a.opened).count();
-    let hanging: Vec<&&load::Attempt> = mine
+    let hanging: Vec<&&Attempt> = mine
         .iter()
         .filter(|a| a.kind == Kind::Main && !a.confirmed() && !a.answered())
         .collect();
@@ -238,7 +243,7 @@ async fn settle(site: &Site, traffic: &Arc<Mutex<Traffic>>, k: usize, rng: &mut 
         )
     };
     let mut plan = Vec::new();
-    let open = load::open_sessions(&site.db);
+    let open = crate::traffic::open_sessions(&site.db);
     let at_gate = |state: &str| open.iter().filter(|s| s.state == state).count();
     let (entering, exiting) = (at_gate("entering"), at_gate("exiting"));
     {

@@ -3,8 +3,8 @@
 //! without gaps; and against the ledger: every confirmed scan is there once, refused scans
 //! wrote nothing, and no scan is there twice.
 
-use crate::load::{Answer, Attempt, Kind, Traffic};
 use crate::rig::TRIES;
+use crate::traffic::{Answer, Attempt, Kind, Traffic};
 use clearpark::domain::pricing;
 use clearpark::domain::session::Direction;
 use clearpark::store::time;
