@@ -170,7 +170,7 @@ async fn the_booth_loses_nothing_when_killed_at_random_moments() {
         }
     }
     eprintln!(
-        "crash test: {kills} kills ({in_load_kills} under load), {} scans sent ({} API, {} lane), {} answered, {} opened a gate, refused as they should: {refusals:?}; {unconfirmed} unconfirmed at a kill, {committed} of them committed; {} rescans of cars left at a gate; {} sessions, {} receipts; {:.1} s",
+        "crash test: {kills} kills ({in_load_kills} under load), {} scans sent ({} API, {} lane), {} answered, {} opened a gate, refused as they should: {refusals:?}; {unconfirmed} unconfirmed at a kill, {committed} of them committed; {} rescans of cars left at a gate (by a kill, or nobody came); {} sessions, {} receipts; {:.1} s",
         all.len(),
         count(&|a| a.source == Source::Api),
         count(&|a| a.source == Source::Lane),
