@@ -590,3 +590,59 @@ fn the_write_connection_is_durable_and_the_file_private() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn a_passage_lost_with_the_console_is_read_from_where_the_car_shows_up() {
+    let mut b = TestBooth::new("0.10");
+    let (account, code) = b.account("lost");
+    // Let in; the console dies before the PASSED: the session stays `entering`.
+    let (decided, _) = b.scan(IN, code.as_bytes());
+    let first = decided.session().unwrap().id;
+    b.restart();
+    b.clock.advance(TimeDelta::minutes(30));
+    // At the exit it is inside: charged from its entrance.
+    let (decided, effects) = b.scan(OUT, code.as_bytes());
+    let ScanOutcome::Exited {
+        quote,
+        retry: false,
+        ..
+    } = &decided.outcome
+    else {
+        panic!("{decided:?}")
+    };
+    assert_eq!(quote.billed_minutes, 30);
+    assert!(opens_gate(&effects, OUT));
+    // Charged; the console dies before this PASSED too: the session stays `exiting`.
+    b.restart();
+    b.clock.advance(TimeDelta::hours(2));
+    // Back at an entrance: it left. The old stay is closed, a new one begins, nothing charged twice.
+    let (decided, effects) = b.scan(IN, code.as_bytes());
+    let ScanOutcome::Entered {
+        session,
+        retry: false,
+    } = &decided.outcome
+    else {
+        panic!("{decided:?}")
+    };
+    assert_ne!(session.id, first);
+    assert!(opens_gate(&effects, IN));
+    assert_eq!(state_of(&b, first), SessionState::Closed);
+    assert_eq!(b.trans_total(account).to_string(), "3.00");
+    assert_eq!(b.count("receipt"), 1);
+    assert_eq!(b.booth().snapshot().occupied, 1, "one car inside, not two");
+}
+
+#[test]
+fn while_its_gate_is_open_a_car_is_where_that_gate_is() {
+    let mut b = TestBooth::new("0.10");
+    let (_, code) = b.account("cycle");
+    b.scan(IN, code.as_bytes());
+    // The entrance gate is still open for it: at the exit it is not inside.
+    let (decided, _) = b.scan(OUT, code.as_bytes());
+    assert_eq!(decided.refused(), Some(&Refusal::NotInside));
+    b.gate(IN, GateSignal::Passed);
+    b.scan(OUT, code.as_bytes());
+    // The exit gate is open for it: at an entrance it is still inside.
+    let (decided, _) = b.scan(IN, code.as_bytes());
+    assert_eq!(decided.refused(), Some(&Refusal::AlreadyInside));
+}

@@ -6,7 +6,9 @@ use super::{ActivityKind, Booth, Effect, GateCommand, PrintJob, PrintKind, ScanR
 use crate::domain::pricing::{self, Quote};
 use crate::domain::qr;
 use crate::domain::receipt::{Holder, PaymentMethod, Receipt};
-use crate::domain::session::{self, Credential, Direction, Refusal, ScanDecision, SessionState};
+use crate::domain::session::{
+    self, Credential, Direction, Refusal, ScanDecision, SessionFacts, SessionState,
+};
 use crate::store::accounts::{self, Account};
 use crate::store::attendance::{self, NewAttendance};
 use crate::store::devices::{self, Device};
@@ -129,13 +131,28 @@ impl Booth {
             }
         };
         let direction = self.lanes[lane].config.direction;
-        let decision =
-            session::decide_scan(direction, credential, open.as_ref().map(Session::facts));
+        let cycle_under_way = open
+            .as_ref()
+            .is_some_and(|o| self.lanes.iter().any(|l| l.view.pending.contains(&o.id)));
+        let decision = session::decide_scan(
+            direction,
+            credential,
+            open.as_ref().map(Session::facts),
+            cycle_under_way,
+        );
         let decided = match (decision, open) {
             (ScanDecision::Enter, _) => match &presented {
-                Presented::Account { account, device } => self.enter(lane, account, device, now)?,
+                Presented::Account { account, device } => {
+                    self.enter(lane, account, device, None, now)?
+                }
                 // A ticket always has its session; no session means a broken row.
                 Presented::Ticket { .. } => Decided::refused(Refusal::UnknownCode),
+            },
+            (ScanDecision::CloseThenEnter, Some(old)) => match &presented {
+                Presented::Account { account, device } => {
+                    self.enter(lane, account, device, Some(&old), now)?
+                }
+                Presented::Ticket { .. } => Decided::refused(Refusal::TicketUsed),
             },
             (ScanDecision::RetryEntrance, Some(session)) => self.retry(lane, session, None),
             (ScanDecision::RetryExit, Some(session)) => {
@@ -160,15 +177,19 @@ impl Booth {
         Ok(decided)
     }
 
-    /// A new session: attendance (type 1) and session committed, then the gate opens.
+    /// A new session: attendance (type 1) and session committed, then the gate opens. `closing`:
+    /// the holder's last stay, charged but its passage out never seen, closed in the same commit.
     fn enter(
         &mut self,
         lane: usize,
         account: &Account,
         device: &Device,
+        closing: Option<&Session>,
         now: DateTime<Utc>,
     ) -> store::Result<Decided> {
-        if let Err(refusal) = session::has_space(self.occupied, self.settings.capacity) {
+        // The stay being closed frees its space for the new one.
+        let occupied = self.occupied - u32::from(closing.is_some()).min(self.occupied);
+        if let Err(refusal) = session::has_space(occupied, self.settings.capacity) {
             return Ok(Decided::refused(refusal));
         }
         let has_gate = self.lanes[lane].has_gate();
@@ -180,6 +201,17 @@ impl Booth {
             self.settings.exit_tries,
         );
         let tx = self.store.transaction()?;
+        if let Some(old) = closing {
+            let closed = SessionFacts {
+                state: SessionState::Closed,
+                ..old.facts()
+            };
+            sessions::set_facts(&tx, old.id, closed, now)?;
+            tracing::warn!(
+                session = old.id,
+                "charged at an exit, never seen leaving, now at an entrance: closed"
+            );
+        }
         let Some(res) = resource::get_by_guid(&tx, &res_guid)? else {
             tracing::error!(
                 res_guid,
@@ -224,7 +256,9 @@ impl Booth {
         )?;
         let session = sessions::get(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
         tx.commit()?;
-        self.occupied += 1;
+        if closing.is_none() {
+            self.occupied += 1;
+        }
         Ok(Decided {
             outcome: ScanOutcome::Entered {
                 session,

@@ -163,6 +163,10 @@ impl Refusal {
 pub enum ScanDecision {
     /// New session: write the entrance attendance, open the gate.
     Enter,
+    /// The holder's last stay was charged at an exit but its passage never seen (the console was
+    /// down, the gate link lost): the car is back at an entrance, so it did leave. Close that
+    /// stay, then enter as new.
+    CloseThenEnter,
     /// The entrance gate closed on the last try with nobody through: open it again, write nothing.
     RetryEntrance,
     /// Account at an exit: write the exit attendance, charge the account, open the gate.
@@ -174,19 +178,32 @@ pub enum ScanDecision {
     Refuse(Refusal),
 }
 
-/// The scan rules, anti-passback included.
+/// The scan rules, anti-passback included. `cycle_under_way`: a gate is open for this session
+/// right now (its passage is awaited); otherwise a session still `entering` or `exiting` is one
+/// whose passage was never seen, and where the car shows up next says where it went.
 pub fn decide_scan(
     direction: Direction,
     credential: Credential,
     open: Option<SessionFacts>,
+    cycle_under_way: bool,
 ) -> ScanDecision {
     use SessionState::*;
+    let leave = match credential {
+        Credential::Account => ScanDecision::ExitCharged,
+        Credential::Ticket => ScanDecision::ExitAwaitingPayment,
+    };
     match (direction, open) {
         (Direction::Entrance, None) => ScanDecision::Enter,
         (Direction::Entrance, Some(s)) => match s.state {
             Entering if s.entrance_remaining_tries > 0 => ScanDecision::RetryEntrance,
             Entering => ScanDecision::Refuse(Refusal::NoTriesLeft),
-            Active | Exiting => ScanDecision::Refuse(Refusal::AlreadyInside),
+            Active => ScanDecision::Refuse(Refusal::AlreadyInside),
+            Exiting if cycle_under_way => ScanDecision::Refuse(Refusal::AlreadyInside),
+            Exiting => match credential {
+                Credential::Account => ScanDecision::CloseThenEnter,
+                // A paid ticket is spent, however its car left.
+                Credential::Ticket => ScanDecision::Refuse(Refusal::TicketUsed),
+            },
             // A closed session is never "open"; a ticket's closed session means it was used.
             Closed => match credential {
                 Credential::Ticket => ScanDecision::Refuse(Refusal::TicketUsed),
@@ -195,11 +212,10 @@ pub fn decide_scan(
         },
         (Direction::Exit, None) => ScanDecision::Refuse(Refusal::NotInside),
         (Direction::Exit, Some(s)) => match s.state {
-            Entering => ScanDecision::Refuse(Refusal::NotInside),
-            Active => match credential {
-                Credential::Account => ScanDecision::ExitCharged,
-                Credential::Ticket => ScanDecision::ExitAwaitingPayment,
-            },
+            // At the entrance gate right now: not inside.
+            Entering if cycle_under_way => ScanDecision::Refuse(Refusal::NotInside),
+            // Let in, its passage never seen: a car at an exit is inside.
+            Entering | Active => leave,
             Exiting if s.exit_remaining_tries > 0 => ScanDecision::RetryExit,
             Exiting => ScanDecision::Refuse(Refusal::NoTriesLeft),
             Closed => match credential {
@@ -267,15 +283,21 @@ mod tests {
 
     #[test]
     fn entrance_without_session_enters() {
-        assert_eq!(decide_scan(Entrance, Account, None), ScanDecision::Enter);
-        assert_eq!(decide_scan(Entrance, Ticket, None), ScanDecision::Enter);
+        assert_eq!(
+            decide_scan(Entrance, Account, None, true),
+            ScanDecision::Enter
+        );
+        assert_eq!(
+            decide_scan(Entrance, Ticket, None, true),
+            ScanDecision::Enter
+        );
     }
 
     #[test]
     fn anti_passback_refuses_a_second_entrance() {
         for state in [Active, Exiting] {
             assert_eq!(
-                decide_scan(Entrance, Account, s(state, 3, 3)),
+                decide_scan(Entrance, Account, s(state, 3, 3), true),
                 ScanDecision::Refuse(Refusal::AlreadyInside)
             );
         }
@@ -284,11 +306,11 @@ mod tests {
     #[test]
     fn exit_without_entrance_is_refused() {
         assert_eq!(
-            decide_scan(Exit, Account, None),
+            decide_scan(Exit, Account, None, true),
             ScanDecision::Refuse(Refusal::NotInside)
         );
         assert_eq!(
-            decide_scan(Exit, Account, s(Entering, 3, 3)),
+            decide_scan(Exit, Account, s(Entering, 3, 3), true),
             ScanDecision::Refuse(Refusal::NotInside)
         );
     }
@@ -296,11 +318,11 @@ mod tests {
     #[test]
     fn exit_charges_accounts_and_asks_tickets_to_pay() {
         assert_eq!(
-            decide_scan(Exit, Account, s(Active, 3, 3)),
+            decide_scan(Exit, Account, s(Active, 3, 3), true),
             ScanDecision::ExitCharged
         );
         assert_eq!(
-            decide_scan(Exit, Ticket, s(Active, 3, 3)),
+            decide_scan(Exit, Ticket, s(Active, 3, 3), true),
             ScanDecision::ExitAwaitingPayment
         );
     }
@@ -308,19 +330,19 @@ mod tests {
     #[test]
     fn retries_while_tries_remain_then_refuse() {
         assert_eq!(
-            decide_scan(Entrance, Account, s(Entering, 1, 3)),
+            decide_scan(Entrance, Account, s(Entering, 1, 3), true),
             ScanDecision::RetryEntrance
         );
         assert_eq!(
-            decide_scan(Entrance, Account, s(Entering, 0, 3)),
+            decide_scan(Entrance, Account, s(Entering, 0, 3), true),
             ScanDecision::Refuse(Refusal::NoTriesLeft)
         );
         assert_eq!(
-            decide_scan(Exit, Account, s(Exiting, 3, 2)),
+            decide_scan(Exit, Account, s(Exiting, 3, 2), true),
             ScanDecision::RetryExit
         );
         assert_eq!(
-            decide_scan(Exit, Account, s(Exiting, 3, 0)),
+            decide_scan(Exit, Account, s(Exiting, 3, 0), true),
             ScanDecision::Refuse(Refusal::NoTriesLeft)
         );
     }
@@ -328,12 +350,48 @@ mod tests {
     #[test]
     fn a_used_ticket_is_refused_everywhere() {
         assert_eq!(
-            decide_scan(Entrance, Ticket, s(Closed, 3, 3)),
+            decide_scan(Entrance, Ticket, s(Closed, 3, 3), true),
             ScanDecision::Refuse(Refusal::TicketUsed)
         );
         assert_eq!(
-            decide_scan(Exit, Ticket, s(Closed, 3, 3)),
+            decide_scan(Exit, Ticket, s(Closed, 3, 3), true),
             ScanDecision::Refuse(Refusal::TicketUsed)
+        );
+    }
+
+    #[test]
+    fn a_passage_never_seen_is_read_from_where_the_car_shows_up() {
+        // Let in, but the PASSED was lost: at an exit the car is inside.
+        assert_eq!(
+            decide_scan(Exit, Account, s(Entering, 3, 3), false),
+            ScanDecision::ExitCharged
+        );
+        assert_eq!(
+            decide_scan(Exit, Ticket, s(Entering, 0, 3), false),
+            ScanDecision::ExitAwaitingPayment
+        );
+        // Charged at an exit, the PASSED lost: back at an entrance, so it left.
+        assert_eq!(
+            decide_scan(Entrance, Account, s(Exiting, 3, 3), false),
+            ScanDecision::CloseThenEnter
+        );
+        assert_eq!(
+            decide_scan(Entrance, Ticket, s(Exiting, 3, 3), false),
+            ScanDecision::Refuse(Refusal::TicketUsed)
+        );
+        // While the gate is open for it, the car is where that gate is.
+        assert_eq!(
+            decide_scan(Entrance, Account, s(Exiting, 3, 3), true),
+            ScanDecision::Refuse(Refusal::AlreadyInside)
+        );
+        // A retry at the same kind of lane is a retry either way.
+        assert_eq!(
+            decide_scan(Entrance, Account, s(Entering, 2, 3), false),
+            ScanDecision::RetryEntrance
+        );
+        assert_eq!(
+            decide_scan(Exit, Account, s(Exiting, 3, 2), false),
+            ScanDecision::RetryExit
         );
     }
 
