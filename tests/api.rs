@@ -462,6 +462,71 @@ async fn refused_and_malformed_requests_write_nothing() {
     s.stop().await;
 }
 
+/// A request whose body is still arriving holds its place (`api.max_in_flight = 1` here): the
+/// next request is shed at once with 503 and `Retry-After`, `/healthz` is still answered, and
+/// once the slow one is done the API serves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_max_in_flight_are_shed_with_503() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = server(Gates::None, |_, api| api.max_in_flight = 1).await;
+    let code = s.free_code(0);
+    let body = json!({ "data": code }).to_string();
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /find-device/?type=entrance HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(first.as_bytes()).await.unwrap();
+
+    // Until the server has read the slow request's head, others may still get through.
+    let shed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let res = s
+                .http
+                .get(s.url("/clearpark/devices/?limit=1"))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .unwrap();
+            if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+                break res;
+            }
+            assert_eq!(res.status(), StatusCode::OK);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("no request was shed while one was in flight");
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let answer: Value = shed.json().await.unwrap();
+    assert_eq!(answer["status"], 0);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many requests")
+    );
+    let (status, _) = s.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK, "the liveness probe is never shed");
+
+    // The slow scan completes normally, and then the API serves again.
+    slow.write_all(rest.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    slow.read_to_string(&mut raw).await.unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    let json_start = raw.find("\r\n\r\n").unwrap() + 4;
+    let scanned: Value = serde_json::from_str(&raw[json_start..]).unwrap();
+    assert_eq!(scanned["status"], 1, "{scanned}");
+    let (status, _) = s.get("/clearpark/devices/?limit=1", Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anti_passback_holds_between_a_lane_scan_and_the_api() {
     let mut s = server(Gates::None, |_, _| {}).await;

@@ -31,6 +31,9 @@ pub enum ApiError {
     Timeout(Duration),
     #[error("the booth is not running")]
     BoothGone,
+    /// More requests at once than `api.max_in_flight`: answered at once, with `Retry-After`.
+    #[error("too many requests at once; retry in a second")]
+    Overloaded,
     /// A read failed; the detail is logged, the caller is told only that it failed.
     #[error("the booth's database cannot be read right now")]
     Store(#[source] StoreError),
@@ -59,7 +62,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::BoothGone | ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BoothGone | ApiError::Store(_) | ApiError::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,7 +85,13 @@ impl IntoResponse for ApiError {
             }
             _ => failure(&self.to_string()),
         };
-        envelope(status, body)
+        let mut response = envelope(status, body);
+        if matches!(self, ApiError::Overloaded) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

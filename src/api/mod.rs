@@ -40,7 +40,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
 /// The largest request body accepted (CONTRACTS §3).
@@ -64,6 +64,9 @@ struct Inner {
     clock: Arc<dyn Clock + Sync>,
     /// Maximum stays of the bay sensors; `None` without `[nwave]` (their routes answer 404).
     nwave_limits: Option<crate::domain::nwave::OverstayLimits>,
+    /// One permit per request being served (`api.max_in_flight`): past it, requests are shed
+    /// with a 503 instead of piling up behind the booth until they time out.
+    in_flight: Arc<Semaphore>,
 }
 
 /// The site as the driver's app sees it.
@@ -91,7 +94,6 @@ impl ApiState {
             booth,
             snapshots,
             auth: Auth::new(&api),
-            config: api,
             site: Site {
                 name: config.booth.name.clone(),
                 lanes: config
@@ -108,6 +110,8 @@ impl ApiState {
             readers: ReadPool::new(config.booth.database.clone()),
             clock,
             nwave_limits: config.nwave.as_ref().map(|n| n.limits.clone()),
+            in_flight: Arc::new(Semaphore::new(api.max_in_flight)),
+            config: api,
         }))
     }
 
@@ -188,7 +192,8 @@ async fn healthz(State(state): State<ApiState>) -> Response {
     )
 }
 
-/// Around every request: its id, its time limit, a JSON body for every error, one log line.
+/// Around every request: its id, its share of `api.max_in_flight` (liveness probes excepted),
+/// its time limit, a JSON body for every error, one log line.
 async fn frame(State(state): State<ApiState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request
@@ -206,10 +211,18 @@ async fn frame(State(state): State<ApiState>, request: Request, next: Next) -> R
     let method = request.method().to_string();
     let target = loggable(request.uri());
     let limit = state.config().request_timeout;
-    let response = match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout(limit).into_response(),
+    let permit = match request.uri().path() {
+        "/healthz" => None,
+        _ => Some(state.0.in_flight.clone().try_acquire_owned()),
     };
+    let response = match permit {
+        Some(Err(_)) => ApiError::Overloaded.into_response(),
+        _ => match tokio::time::timeout(limit, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => ApiError::Timeout(limit).into_response(),
+        },
+    };
+    drop(permit);
     let mut response = error::ensure_json(response, &method);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

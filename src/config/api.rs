@@ -17,6 +17,8 @@ use std::time::Duration;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The shortest accepted API token or device key: tokens must be long and random.
 pub const MIN_SECRET_CHARS: usize = 16;
+/// Requests served at once when `api.max_in_flight` is not set.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 /// HS256 wants a key at least as long as its hash.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -56,6 +58,9 @@ pub struct ApiConfig {
     pub tls: Option<TlsFiles>,
     /// The longest a request may take, body included.
     pub request_timeout: Duration,
+    /// Requests served at once; one more is answered 503 at once rather than queued behind a
+    /// booth that is already busy (the booth commits one scan at a time).
+    pub max_in_flight: usize,
     /// `smart_key.secured_parking_id` in the driver's session: this site's id.
     pub secured_parking_id: i64,
     /// Lanes whose gate has a Bluetooth access point, in lane order.
@@ -101,6 +106,7 @@ impl ApiConfig {
             device_keys: Vec::new(),
             tls: None,
             request_timeout: Duration::from_secs(10),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             secured_parking_id: 1,
             access_points: Vec::new(),
         }
@@ -122,12 +128,17 @@ pub(super) struct RawApi {
     tls_key: Option<String>,
     #[serde(default = "default_timeout")]
     request_timeout_secs: i64,
+    #[serde(default = "default_max_in_flight")]
+    max_in_flight: i64,
     #[serde(default = "default_site_id")]
     secured_parking_id: i64,
 }
 
 fn default_timeout() -> i64 {
     10
+}
+fn default_max_in_flight() -> i64 {
+    DEFAULT_MAX_IN_FLIGHT as i64
 }
 fn default_site_id() -> i64 {
     1
@@ -258,6 +269,16 @@ pub(super) fn validate(
             Duration::from_secs(10)
         }
     };
+    let max_in_flight = match usize::try_from(raw.max_in_flight) {
+        Ok(n) if (1..=10_000).contains(&n) => n,
+        _ => {
+            problems.push(format!(
+                "api.max_in_flight: {} is not between 1 and 10000",
+                raw.max_in_flight
+            ));
+            DEFAULT_MAX_IN_FLIGHT
+        }
+    };
     if raw.secured_parking_id < 1 {
         problems.push(format!(
             "api.secured_parking_id: {} is not a positive id",
@@ -274,6 +295,7 @@ pub(super) fn validate(
         device_keys,
         tls,
         request_timeout,
+        max_in_flight,
         secured_parking_id: raw.secured_parking_id,
         access_points: macs
             .into_iter()

@@ -39,6 +39,7 @@ fn defaults_pick_the_first_lane_of_each_direction() {
         ("in-1", "out-1")
     );
     assert_eq!(api.request_timeout, Duration::from_secs(10));
+    assert_eq!(api.max_in_flight, DEFAULT_MAX_IN_FLIGHT);
     assert_eq!(
         api.access_points,
         vec![AccessPoint {
@@ -65,6 +66,7 @@ fn mistakes_are_one_line_each_and_never_quote_secrets() {
         jwt_secret = "also too short"
         tls_cert = "cert.pem"
         request_timeout_secs = 0
+        max_in_flight = 0
         [api.device_keys]
         "bad name" = "0123456789abcdef0123"
         pump = "0123456789abcdef0123"
@@ -83,6 +85,7 @@ fn mistakes_are_one_line_each_and_never_quote_secrets() {
         "api.device_keys.pump: the same key is given to another device",
         "api.tls_key: missing",
         "api.request_timeout_secs: 0",
+        "api.max_in_flight: 0 is not between 1 and 10000",
     ];
     assert_eq!(text.lines().count(), expect.len(), "{text}");
     for want in expect {
