@@ -137,6 +137,46 @@ fn init_accounts_devices_price_from_the_example_config() {
     assert!(out.contains("total:            18.00"), "{out}");
 }
 
+/// `clearpark accounts list | head -1`: the reader closes the pipe after one line and the
+/// command ends quietly, without a panic and with success, as Unix tools do.
+#[test]
+fn a_listing_cut_short_by_its_reader_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml.example"))
+            .unwrap();
+    std::fs::write(dir.path().join("config.toml"), example).unwrap();
+    ok(&clearpark(dir.path(), &["init"]));
+    // Far more than a pipe's buffer (64 KiB), so the listing is still writing when the
+    // reader goes away.
+    let mut csv = String::from("name,reg_no,phone\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("Driver {i},AG {i:04} AG,\n"));
+    }
+    std::fs::write(dir.path().join("many.csv"), csv).unwrap();
+    ok(&clearpark(dir.path(), &["accounts", "import", "many.csv"]));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clearpark"))
+        .current_dir(dir.path())
+        .env_remove("CLEARPARK_CONFIG")
+        .args(["accounts", "list", "--limit", "5000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("guid"), "{first}");
+    // The reader is dropped here: the pipe is closed.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
+}
+
 #[test]
 fn config_mistakes_are_reported_one_per_line() {
     let dir = tempfile::tempdir().unwrap();

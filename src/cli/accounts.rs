@@ -80,18 +80,23 @@ pub fn run(config: &Config, command: AccountsCommand) -> anyhow::Result<()> {
                 },
                 now,
             )?;
-            println!("added account {}", line(&account));
+            outln!("added account {}", line(&account))?;
         }
         AccountsCommand::List { filter, limit } => {
             let list = accounts::list(store.conn(), filter.as_deref(), limit)?;
-            println!(
+            outln!(
                 "{:>6}  {:<36}  {:<24}  {:<12}  {:<8}  {:>10}",
-                "id", "guid", "name", "reg no", "status", "charged"
-            );
+                "id",
+                "guid",
+                "name",
+                "reg no",
+                "status",
+                "charged"
+            )?;
             for a in &list {
-                println!("{}", line(a));
+                outln!("{}", line(a))?;
             }
-            println!("{} account(s)", list.len());
+            outln!("{} account(s)", list.len())?;
         }
         AccountsCommand::Import { file } => {
             let mut reader = csv::Reader::from_path(&file)
@@ -111,24 +116,26 @@ pub fn run(config: &Config, command: AccountsCommand) -> anyhow::Result<()> {
                 count += 1;
             }
             tx.commit()?;
-            println!("imported {count} account(s) from {}", file.display());
+            outln!("imported {count} account(s) from {}", file.display())?;
         }
         AccountsCommand::Token { account, revoke } => {
             let account = accounts::find(store.conn(), &account)?
                 .with_context(|| format!("no account {account:?}"))?;
             if revoke {
                 let n = driver_tokens::revoke_all(store.conn(), account.id)?;
-                println!(
+                outln!(
                     "revoked {n} token(s) of account {} {:?}",
-                    account.id, account.name
-                );
+                    account.id,
+                    account.name
+                )?;
             } else {
                 let token = driver_tokens::create(store.conn(), account.id, now)?;
-                println!(
+                outln!(
                     "driver token for account {} {:?} (shown once, keep it):",
-                    account.id, account.name
-                );
-                println!("{token}");
+                    account.id,
+                    account.name
+                )?;
+                outln!("{token}")?;
             }
         }
     }

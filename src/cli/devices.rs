@@ -65,33 +65,39 @@ pub fn run(config: &Config, command: DevicesCommand) -> anyhow::Result<()> {
                 },
                 chrono::Utc::now(),
             )?;
-            println!(
+            outln!(
                 "added device {} for account {} {:?}: code {}",
-                device.id, account.id, account.name, device.unique_id
-            );
-            println!("{}", terminal_qr(device.qr_payload())?);
+                device.id,
+                account.id,
+                account.name,
+                device.unique_id
+            )?;
+            outln!("{}", terminal_qr(device.qr_payload())?)?;
         }
         DevicesCommand::List { account, limit, qr } => {
             let account_id = account.map(|a| find(&a)).transpose()?.map(|a| a.id);
             let list = devices::list(store.conn(), account_id, limit)?;
-            println!(
+            outln!(
                 "{:>6}  {:>7}  {:<20}  {:<36}  name",
-                "id", "account", "code", "guid"
-            );
+                "id",
+                "account",
+                "code",
+                "guid"
+            )?;
             for d in &list {
-                println!(
+                outln!(
                     "{:>6}  {:>7}  {:<20}  {:<36}  {}",
                     d.id,
                     d.account_id,
                     d.unique_id,
                     d.guid,
                     d.name.as_deref().unwrap_or("")
-                );
+                )?;
                 if qr {
-                    println!("{}", terminal_qr(d.qr_payload())?);
+                    outln!("{}", terminal_qr(d.qr_payload())?)?;
                 }
             }
-            println!("{} device(s)", list.len());
+            outln!("{} device(s)", list.len())?;
         }
     }
     Ok(())

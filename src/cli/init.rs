@@ -6,11 +6,11 @@ use clearpark::store::{self, resource};
 
 pub fn run(config: &Config) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
-    println!(
+    outln!(
         "database {} ready (schema version {})",
         config.booth.database.display(),
         store::SCHEMA_VERSION
-    );
+    )?;
     match &config.resource {
         Some(seed) => {
             let res = resource::upsert(
@@ -22,16 +22,22 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
                 chrono::Utc::now(),
             )
             .context("cannot write the resource")?;
-            println!(
+            outln!(
                 "resource {:?} ({}) prices parking at {} {} per minute",
-                res.name, res.guid, res.price_per_minute, res.currency
-            );
+                res.name,
+                res.guid,
+                res.price_per_minute,
+                res.currency
+            )?;
         }
         None => match resource::get_by_guid(store.conn(), &config.booth.res_guid)? {
-            Some(res) => println!(
+            Some(res) => outln!(
                 "resource {:?} ({}) prices parking at {} {} per minute",
-                res.name, res.guid, res.price_per_minute, res.currency
-            ),
+                res.name,
+                res.guid,
+                res.price_per_minute,
+                res.currency
+            )?,
             None => anyhow::bail!(
                 "booth.res_guid {} is not in tbl_dk_resource and the config has no [resource] to create it",
                 config.booth.res_guid

@@ -1,5 +1,15 @@
 //! The subcommands. Each module turns arguments into calls on the library and prints results.
 
+/// `println!` that hands back the write error instead of panicking on it, so that
+/// `clearpark accounts list | head` ends quietly once `head` has read enough (see
+/// [`is_broken_pipe`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod accounts;
 mod console;
 mod demo;
@@ -94,4 +104,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")
+}
+
+/// Whether `error` is standard output closed under us (a reader such as `head` that has
+/// read enough): not a failure of the command.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

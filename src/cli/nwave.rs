@@ -98,7 +98,7 @@ pub fn run(config_path: &Path, command: NwaveCommand) -> anyhow::Result<()> {
                 );
             }
             let n = publish(&broker, messages.iter().map(|(_, b)| b.as_slice()))?;
-            println!("published {n} messages to {}", broker.queue);
+            outln!("published {n} messages to {}", broker.queue)?;
         }
         NwaveCommand::Replay(args) => replay(config_path, args)?,
         NwaveCommand::Occupancy => {
@@ -133,10 +133,16 @@ pub fn run(config_path: &Path, command: NwaveCommand) -> anyhow::Result<()> {
                     scope,
                 },
             )?;
-            println!(
+            outln!(
                 "{:>7}  {:<36}  {:>3}  {:<15}  {:<19}  {:<19}  {:<18}  positions",
-                "id", "session", "cc", "state", "start (UTC)", "end (UTC)", "authorised"
-            );
+                "id",
+                "session",
+                "cc",
+                "state",
+                "start (UTC)",
+                "end (UTC)",
+                "authorised"
+            )?;
             for s in list {
                 let t = |e: &clearpark::domain::nwave::Edge| {
                     vendor_time::format(&e.event_time)[..19].replace('T', " ")
@@ -159,7 +165,7 @@ pub fn run(config_path: &Path, command: NwaveCommand) -> anyhow::Result<()> {
                     }
                     (None, None) => String::new(),
                 };
-                println!(
+                outln!(
                     "{:>7}  {:<36}  {:>3}  {:<15}  {:<19}  {:<19}  {:<18}  {}",
                     s.id,
                     s.parking_session_uuid,
@@ -169,17 +175,20 @@ pub fn run(config_path: &Path, command: NwaveCommand) -> anyhow::Result<()> {
                     s.session_end.as_ref().map(t).unwrap_or_default(),
                     auth,
                     positions.join(" ")
-                );
+                )?;
             }
         }
         NwaveCommand::Quarantine { after_id, limit } => {
             let store = read_store(&super::load_config(config_path)?)?;
             for q in nwave::quarantined(store.conn(), after_id, limit)? {
                 let preview: String = q.payload.chars().take(120).collect();
-                println!(
+                outln!(
                     "{:>6}  {}  {}\n        {} bytes: {preview}",
-                    q.id, q.received_at, q.reason, q.payload_bytes
-                );
+                    q.id,
+                    q.received_at,
+                    q.reason,
+                    q.payload_bytes
+                )?;
             }
         }
     }
@@ -282,7 +291,7 @@ fn replay(config_path: &Path, args: ReplayArgs) -> anyhow::Result<()> {
             .map(|m| m.message.to_vendor_json())
             .collect();
         let n = publish(&broker, payloads.iter().map(Vec::as_slice))?;
-        println!("published {n} to {}; {summary}", broker.queue);
+        outln!("published {n} to {}; {summary}", broker.queue)?;
         return Ok(());
     }
     let lines = replay::to_json_lines(&replay);
@@ -295,7 +304,7 @@ fn replay(config_path: &Path, args: ReplayArgs) -> anyhow::Result<()> {
         }
         Some(p) => {
             std::fs::write(p, &lines).with_context(|| format!("cannot write {}", p.display()))?;
-            println!("wrote {}: {summary}", p.display());
+            outln!("wrote {}: {summary}", p.display())?;
         }
         None => bail!("pass --out FILE (or -) or --publish"),
     }
@@ -306,17 +315,29 @@ fn occupancy(store: &Store, limits: &OverstayLimits) -> anyhow::Result<()> {
     let report = nwave::occupancy(store.conn(), chrono::Utc::now(), limits)?;
     let s = &report.summary;
     let t = &s.total;
-    println!(
+    outln!(
         "{} positions: {} taken, {} free; overstaying: {} certain, {} possible",
-        t.positions, t.taken, t.free, t.overstay_certain, t.overstay_possible
-    );
-    println!(
+        t.positions,
+        t.taken,
+        t.free,
+        t.overstay_certain,
+        t.overstay_possible
+    )?;
+    outln!(
         "{:>6}  {:<28}  {:<22}  {:>4}  {:>5}  {:>5}  {:>4}  {:>7}  {:>8}",
-        "group", "name", "type", "zone", "level", "taken", "free", "certain", "possible"
-    );
+        "group",
+        "name",
+        "type",
+        "zone",
+        "level",
+        "taken",
+        "free",
+        "certain",
+        "possible"
+    )?;
     for g in &s.groups {
         let c = &g.counts;
-        println!(
+        outln!(
             "{:>6}  {:<28}  {:<22}  {:>4}  {:>5}  {:>5}  {:>4}  {:>7}  {:>8}",
             g.id.map(|i| i.to_string()).unwrap_or_default(),
             g.name.as_deref().unwrap_or(""),
@@ -327,10 +348,10 @@ fn occupancy(store: &Store, limits: &OverstayLimits) -> anyhow::Result<()> {
             c.free,
             c.overstay_certain,
             c.overstay_possible
-        );
+        )?;
     }
     for l in &s.levels {
-        println!(
+        outln!(
             "level {:<12} taken {:>5}  free {:>5}",
             l.level_name
                 .clone()
@@ -338,7 +359,7 @@ fn occupancy(store: &Store, limits: &OverstayLimits) -> anyhow::Result<()> {
                 .unwrap_or_else(|| "street".into()),
             l.counts.taken,
             l.counts.free
-        );
+        )?;
     }
     Ok(())
 }

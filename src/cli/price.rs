@@ -37,10 +37,10 @@ pub fn run(config_path: &Path, args: PriceArgs) -> anyhow::Result<()> {
         None => configured_price(config_path)?,
     };
     let quote = pricing::quote(args.start, args.end, per_minute)?;
-    println!("seconds:          {}", quote.elapsed_seconds);
-    println!("billed minutes:   {}", quote.billed_minutes);
-    println!("price per minute: {per_minute} {currency}");
-    println!("total:            {} {currency}", quote.total);
+    outln!("seconds:          {}", quote.elapsed_seconds)?;
+    outln!("billed minutes:   {}", quote.billed_minutes)?;
+    outln!("price per minute: {per_minute} {currency}")?;
+    outln!("total:            {} {currency}", quote.total)?;
     Ok(())
 }
 
