@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
         .chunks(usize::from(chunk).max(1))
         .flat_map(|part| reader.push(part))
         .collect();
-    assert_eq!(whole, chunked, "readings depend on how reads split the bytes");
+    assert_eq!(
+        whole, chunked,
+        "readings depend on how reads split the bytes"
+    );
     for reading in &whole {
         match reading {
             Reading::Code(code) => {

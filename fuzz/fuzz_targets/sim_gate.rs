@@ -41,7 +41,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(!state.presence && !state.beam, "closing onto a vehicle");
         }
         for report in sent.drain(..) {
-            let line = report.line().expect("the controller only sends valid lines");
+            let line = report
+                .line()
+                .expect("the controller only sends valid lines");
             assert!(protocol::unframe(&line[..line.len() - 1]).is_ok());
         }
     }

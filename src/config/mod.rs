@@ -161,9 +161,9 @@ impl Config {
         base: Option<&Path>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+        let raw: RawConfig = read_toml(text).map_err(|problem| ConfigError {
             source: source.to_owned(),
-            problems: vec![e.to_string().trim().replace('\n', " ")],
+            problems: vec![problem],
         })?;
         let mut problems = Vec::new();
         let config = validate(raw, base, env, &mut problems);
@@ -176,6 +176,49 @@ impl Config {
             })
         }
     }
+}
+
+/// Settings whose values are secrets: a problem with one never quotes the value.
+fn is_secret_setting(path: &str) -> bool {
+    path.starts_with("api.tokens")
+        || path.starts_with("api.jwt_secret")
+        || path.starts_with("api.device_keys")
+        || path.starts_with("nwave.url")
+}
+
+/// The file as written, or its first mistake on one line: where it is (the setting, or the line
+/// and column of a syntax error) and what is wrong. Never the source line the TOML parser would
+/// quote, which may hold a secret, and never the value of a secret setting.
+fn read_toml(text: &str) -> Result<RawConfig, String> {
+    let at = |e: &toml::de::Error| match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}")
+        }
+        None => "the file".to_owned(),
+    };
+    let one_line = |message: &str| message.trim().replace(['\n', '\r'], " ");
+    let deserializer = toml::de::Deserializer::parse(text)
+        .map_err(|e| format!("{}: {}", at(&e), one_line(e.message())))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = one_line(inner.message());
+        if path.is_empty() || path == "." {
+            format!("{}: {message}", at(&inner))
+        } else if is_secret_setting(&path) {
+            // "invalid type: string \"...\", expected a sequence": keep what was expected.
+            let expected = message
+                .rsplit_once(", expected ")
+                .map(|(_, e)| format!(" (expected {e})"))
+                .unwrap_or_default();
+            format!("{path}: not a valid value{expected}; the value is a secret and not shown")
+        } else {
+            format!("{path}: {message}")
+        }
+    })
 }
 
 fn validate(
@@ -399,6 +442,44 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("unknown field `timezon`"), "{text}");
         assert_eq!(text.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_shape_is_not_quoted() {
+        // The TOML parser's own message quotes the value and the source line that holds it
+        // (fuzz/fuzz_targets/config_toml.rs checks this for any file).
+        let secret = "very-secret-token-0123456789";
+        let cases = [
+            format!("[booth]\nname = \"X\"\n[api]\ntokens = \"{secret}\"\n"),
+            format!(
+                "[booth]\nname = \"X\"\n[api]\ntokens = [\"a\"]\njwt_secret = [\"{secret}\"]\n"
+            ),
+            format!("[booth]\nname = \"X\"\n[api]\ntokens = [\"{secret}\", 7]\n"),
+            format!("[booth]\nname = \"X\"\n[api.device_keys]\npump = [\"{secret}\"]\n"),
+            format!("[booth]\nname = \"X\"\n[nwave]\nurl = [\"amqp://u:{secret}@h\"]\n"),
+            // A syntax error on the secret's line.
+            format!("[booth]\nname = \"X\"\n[api]\ntokens = [\"{secret}\" \"b\"]\n"),
+        ];
+        for text in cases {
+            let err = parse(&text).unwrap_err();
+            let shown = err.to_string();
+            assert_eq!(shown.lines().count(), 1, "{shown}");
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let err = parse(&cases_tokens_line()).unwrap_err().to_string();
+        assert!(err.contains("api.tokens"), "{err}");
+        assert!(err.contains("expected a sequence"), "{err}");
+    }
+
+    fn cases_tokens_line() -> String {
+        "[booth]\nname = \"X\"\n[api]\ntokens = \"very-secret-token-0123456789\"\n".into()
+    }
+
+    #[test]
+    fn syntax_errors_say_where() {
+        let err = parse("[booth]\nname = \"X\n").unwrap_err().to_string();
+        assert!(err.starts_with("config.toml: line 2, column "), "{err}");
+        assert_eq!(err.lines().count(), 1);
     }
 
     #[test]

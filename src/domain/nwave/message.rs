@@ -237,12 +237,17 @@ pub mod vendor_time {
         at.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
     }
 
-    /// A timestamp with its offset, as UTC; `None` when it is not one or is implausible for a
-    /// parking sensor (before 2000 or after 2100: a device with a broken clock).
+    /// A timestamp with its offset, as UTC, to the microsecond (the vendor's precision, and
+    /// what [`format`] writes: finer digits would be lost in the store and make a redelivered
+    /// message look new); `None` when it is not one or is implausible for a parking sensor
+    /// (before 2000 or after 2100: a device with a broken clock).
     pub fn parse(text: &str) -> Option<DateTime<Utc>> {
-        let at = DateTime::parse_from_rfc3339(text.trim())
-            .ok()?
-            .with_timezone(&Utc);
+        let at = chrono::SubsecRound::trunc_subsecs(
+            DateTime::parse_from_rfc3339(text.trim())
+                .ok()?
+                .with_timezone(&Utc),
+            6,
+        );
         let year = chrono::Datelike::year(&at);
         (2000..2100).contains(&year).then_some(at)
     }

@@ -292,6 +292,37 @@ mod tests {
     }
 
     #[test]
+    fn coordinates_parse_back_the_same() {
+        // Found by fuzz/fuzz_targets/nwave_json.rs: without serde_json's exact float parsing a
+        // long coordinate read one bit off, and its JSON read back as another number.
+        let text = with(|v| {
+            v["involved_devices"][0]["position"]["longitude"] =
+                serde_json::from_str("-1.068277777777778").unwrap();
+        });
+        let m = parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            m.edges.devices[0].position.longitude,
+            Some(-1.068277777777778)
+        );
+        assert_eq!(parse(&m.to_vendor_json()).unwrap(), m);
+    }
+
+    #[test]
+    fn times_finer_than_a_microsecond_are_cut_so_they_parse_back_the_same() {
+        // Found by fuzz/fuzz_targets/nwave_json.rs: nanoseconds were kept on parse but written
+        // to the microsecond, so the stored session differed from the message that made it.
+        let text = with(|v| {
+            v["session_start"]["event_time"] = "2021-01-26T09:54:08.287022222+00:00".into();
+        });
+        let m = parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            m.edges.start.event_time,
+            vendor_time::parse("2021-01-26T09:54:08.287022+00:00").unwrap()
+        );
+        assert_eq!(parse(&m.to_vendor_json()).unwrap(), m);
+    }
+
+    #[test]
     fn broken_messages_say_what_is_wrong() {
         assert!(reason("{\"parking_session_uuid\": ").starts_with("not JSON"));
         assert_eq!(
