@@ -23,6 +23,8 @@
 
 #[path = "soak/api_load.rs"]
 mod api_load;
+#[path = "soak/cpu.rs"]
+mod cpu;
 #[path = "soak/lanes.rs"]
 mod lanes;
 #[path = "soak/nwave_load.rs"]
@@ -68,6 +70,9 @@ fn main() {
     let factor = env_or("SOAK_CLOCK", 10).clamp(1, 1000) as u32;
     let url = std::env::var("CLEARPARK_TEST_AMQP_URL")
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+    // Which loads run beside the lanes in phase 2 (to see what costs what).
+    let loads = std::env::var("SOAK_LOADS").unwrap_or_else(|_| "api,nwave,tui".into());
+    let with = |load: &str| loads.split(',').any(|l| l.trim() == load);
     let require_broker = std::env::var("CLEARPARK_REQUIRE_BROKER").is_ok_and(|v| v == "1");
     let _ = rustls::crypto::ring::default_provider().install_default();
 
@@ -102,6 +107,7 @@ fn main() {
     let nwave_messages = (NWAVE_RATE * (soak.as_secs_f64() + 30.0)) as usize;
     let payloads = broker
         .as_ref()
+        .filter(|_| with("nwave"))
         .map(|_| Arc::new(nwave_load::generate(nwave_messages).0));
 
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
@@ -158,42 +164,48 @@ fn main() {
             )
         })
         .collect();
+    let cpu_idle = cpu::now();
     std::thread::sleep(idle);
 
     // Phase 2: everything at once.
     let stop = CancellationToken::new();
     phase.set(lanes::SOAK);
-    let api = load_rt.spawn(api_load::run(
-        api_load::Plan {
-            addr,
-            rate: API_RATE,
-            cars: seeded.api.clone(),
-            driver_tokens: seeded.driver_tokens.clone(),
-            device_keys: seeded
-                .device_keys
-                .iter()
-                .map(|k| k.key.expose().to_owned())
-                .collect(),
-            rows: seeded.accounts,
-        },
-        (API_RATE * soak.as_secs_f64()) as usize,
-        stop.clone(),
-    ));
+    let cpu_soak = cpu::now();
+    let api = with("api").then(|| {
+        load_rt.spawn(api_load::run(
+            api_load::Plan {
+                addr,
+                rate: API_RATE,
+                cars: seeded.api.clone(),
+                driver_tokens: seeded.driver_tokens.clone(),
+                device_keys: seeded
+                    .device_keys
+                    .iter()
+                    .map(|k| k.key.expose().to_owned())
+                    .collect(),
+                rows: seeded.accounts,
+            },
+            (API_RATE * soak.as_secs_f64()) as usize,
+            stop.clone(),
+        ))
+    });
     let publisher = broker
         .clone()
         .zip(payloads.clone())
         .map(|(s, p)| load_rt.spawn(nwave_load::publish(s, p, NWAVE_RATE, stop.clone())));
-    let screen = booth_rt.spawn(tui_load::run(
-        tui_load::Screen {
-            config: AppConfig::from_config(&config),
-            snapshots: snapshots.clone(),
-            activity: running.booth.subscribe_activity(),
-            database: db.clone(),
-            clock: clock.clone(),
-            fps: FPS,
-        },
-        stop.clone(),
-    ));
+    let screen = with("tui").then(|| {
+        booth_rt.spawn(tui_load::run(
+            tui_load::Screen {
+                config: AppConfig::from_config(&config),
+                snapshots: snapshots.clone(),
+                activity: running.booth.subscribe_activity(),
+                database: db.clone(),
+                clock: clock.clone(),
+                fps: FPS,
+            },
+            stop.clone(),
+        ))
+    });
     let begun = Instant::now();
     let mut series = Vec::with_capacity(11);
     for i in 0..=10u32 {
@@ -204,12 +216,13 @@ fn main() {
             kib: rss::kib(),
         });
     }
+    let cpu_end = cpu::now();
     stop.cancel();
     phase.set(lanes::STOP);
     let lane_reports: Vec<_> = drivers.into_iter().map(|d| d.join().unwrap()).collect();
-    let api = load_rt.block_on(api).unwrap();
+    let api = api.map(|a| load_rt.block_on(a).unwrap());
     let publisher = publisher.map(|p| load_rt.block_on(p).unwrap());
-    let screen = booth_rt.block_on(screen).unwrap();
+    let screen = screen.map(|s| booth_rt.block_on(s).unwrap());
 
     // The backlog: the booth applies what was published, and the queue ends empty.
     let nwave = publisher.map(|published| {
@@ -262,6 +275,8 @@ fn main() {
         nwave,
         screen,
         files,
+        cpu_idle: cpu::usage(cpu_idle, cpu_soak),
+        cpu_soak: cpu::usage(cpu_soak, cpu_end),
     });
     drop(dir);
     if !ok {

@@ -51,10 +51,13 @@ pub struct Run {
     pub rss_after: u64,
     pub series: Vec<rss::Sample>,
     pub lanes: Vec<lanes::LaneReport>,
-    pub api: api_load::Report,
+    pub api: Option<api_load::Report>,
     pub nwave: Option<Nwave>,
-    pub screen: tui_load::Report,
+    pub screen: Option<tui_load::Report>,
     pub files: Files,
+    /// `(process cores, booth thread cores, machine busy share)` of each phase.
+    pub cpu_idle: (f64, f64, f64),
+    pub cpu_soak: (f64, f64, f64),
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -92,46 +95,25 @@ pub fn print(run: &Run) -> bool {
         problems.push(format!("{failures} lane scans without their OPEN"));
     }
 
-    let api = &run.api;
-    let answered = per_second(api.answered(), api.wall);
-    println!(
-        "API: {} requests started, {} answered = {:.1} req/s (target {:.0}); {} errors; {} turns without a car",
-        api.started,
-        api.answered(),
-        answered,
-        run.api_rate,
-        api.errors(),
-        api.starved
-    );
-    api.print();
-    if api.errors() > 0 {
-        problems.push(format!("{} API errors", api.errors()));
+    match &run.api {
+        None => println!("API: not run (SOAK_LOADS)"),
+        Some(api) => api_figures(run, api, &mut problems),
     }
-    if answered < run.api_rate * DELIVERED {
-        problems.push(format!("API load {answered:.1} req/s"));
-    }
-
     match &run.nwave {
-        None => println!("Nwave: SKIPPED (no broker)"),
+        None => println!("Nwave: not run (no broker, or SOAK_LOADS)"),
         Some(n) => nwave(run, n, &mut problems),
     }
-
-    let s = &run.screen;
-    let fps = per_second(s.frames, s.wall);
-    println!(
-        "console: {} frames = {:.1} frames/s (target {}), draw {}; {} list loads ({} failed), {} activities skipped",
-        s.frames,
-        fps,
-        run.fps,
-        s.draw.line(),
-        s.loads,
-        s.load_errors,
-        s.lagged
-    );
-    if fps < f64::from(run.fps) * DELIVERED {
-        problems.push(format!("console at {fps:.1} frames/s"));
+    match &run.screen {
+        None => println!("console: not run (SOAK_LOADS)"),
+        Some(s) => screen(run, s, &mut problems),
     }
-
+    for (phase, (process, booth, machine)) in [("idle", run.cpu_idle), ("soak", run.cpu_soak)] {
+        println!(
+            "CPU {phase}: this process {process:.2} cores, the booth thread {booth:.2}, the machine {:.0}% busy ({} cores)",
+            machine * 100.0,
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+    }
     println!(
         "RSS: {:.1} MiB with the lanes online, before the idle phase{}",
         rss::mib(run.rss_ready),
@@ -230,5 +212,42 @@ fn nwave(run: &Run, n: &Nwave, problems: &mut Vec<String>) {
     }
     if t.quarantined > 0 {
         problems.push(format!("{} Nwave messages quarantined", t.quarantined));
+    }
+}
+
+fn api_figures(run: &Run, api: &api_load::Report, problems: &mut Vec<String>) {
+    let answered = per_second(api.answered(), api.wall);
+    println!(
+        "API: {} requests started, {} answered = {:.1} req/s (target {:.0}); {} errors; {} turns without a car",
+        api.started,
+        api.answered(),
+        answered,
+        run.api_rate,
+        api.errors(),
+        api.starved
+    );
+    api.print();
+    if api.errors() > 0 {
+        problems.push(format!("{} API errors", api.errors()));
+    }
+    if answered < run.api_rate * DELIVERED {
+        problems.push(format!("API load {answered:.1} req/s"));
+    }
+}
+
+fn screen(run: &Run, s: &tui_load::Report, problems: &mut Vec<String>) {
+    let fps = per_second(s.frames, s.wall);
+    println!(
+        "console: {} frames = {:.1} frames/s (target {}), draw {}; {} list loads ({} failed), {} activities skipped",
+        s.frames,
+        fps,
+        run.fps,
+        s.draw.line(),
+        s.loads,
+        s.load_errors,
+        s.lagged
+    );
+    if fps < f64::from(run.fps) * DELIVERED {
+        problems.push(format!("console at {fps:.1} frames/s"));
     }
 }
