@@ -214,6 +214,7 @@ fn main() {
         series.push(rss::Sample {
             at: begun.elapsed(),
             kib: rss::kib(),
+            parts: rss::parts(),
         });
     }
     let cpu_end = cpu::now();

@@ -130,6 +130,12 @@ pub fn print(run: &Run) -> bool {
         .map(|s| format!("{:.0}s {:.1}", s.at.as_secs_f64(), rss::mib(s.kib)))
         .collect();
     println!("  during the soak (s MiB): {}", series.join(", "));
+    let parts: Vec<String> = run
+        .series
+        .iter()
+        .map(|s| format!("{:.1}+{:.1}", rss::mib(s.parts.0), rss::mib(s.parts.1)))
+        .collect();
+    println!("  of which anonymous+files: {}", parts.join(", "));
     println!("  after the drain: {:.1} MiB", rss::mib(run.rss_after));
     println!(
         "database at the end: {:.1} MiB, WAL {:.1} MiB",

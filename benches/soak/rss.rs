@@ -2,17 +2,28 @@
 
 use std::time::Duration;
 
-/// Resident memory now, in KiB; 0 where `/proc` is not there.
-pub fn kib() -> u64 {
+/// A `/proc/self/status` field in KiB; 0 where `/proc` is not there.
+fn field(name: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Resident memory now, in KiB.
+pub fn kib() -> u64 {
+    field("VmRSS")
+}
+
+/// Of which: the heap and other private memory, and files mapped (the database's shared
+/// memory index among them), in KiB.
+pub fn parts() -> (u64, u64) {
+    (field("RssAnon"), field("RssFile") + field("RssShmem"))
 }
 
 pub fn mib(kib: u64) -> f64 {
@@ -24,6 +35,8 @@ pub fn mib(kib: u64) -> f64 {
 pub struct Sample {
     pub at: Duration,
     pub kib: u64,
+    /// `(anonymous, file and shared)`, KiB.
+    pub parts: (u64, u64),
 }
 
 /// Start, middle and end of a series of readings taken at even steps.
