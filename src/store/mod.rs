@@ -35,6 +35,10 @@ const MIGRATIONS: &[(i64, &str)] = &[];
 
 /// How long a connection waits for another process's lock (a CLI command beside the booth).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Prepared statements kept per connection. rusqlite keeps 16 by default, fewer than the
+/// booth's decisions and the Nwave apply use between them: with 16 the cache thrashes and
+/// nearly every statement is compiled again on each use.
+const STATEMENT_CACHE: usize = 128;
 
 /// Which accounting system's attendance table the booth writes (`db_structure` in the config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -143,6 +147,7 @@ impl Store {
             source,
         })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let store = Store {
             conn,
             path: path.to_owned(),
@@ -183,6 +188,8 @@ impl Store {
 
     fn configure_writer(&mut self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn
+            .set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // WAL: readers (API lists, screens) never block the writer and vice versa.
         let mode: String = self
             .conn
