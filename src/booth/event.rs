@@ -32,6 +32,18 @@ pub enum Event {
     Shutdown,
 }
 
+impl Event {
+    /// Whether the event is background work (bay sensors, remote IO reports) that a driver at
+    /// a barrier must never wait behind: the booth takes it only when no lane, gate or
+    /// attendant event is waiting. Within each kind the order is kept.
+    pub fn is_background(&self) -> bool {
+        matches!(
+            self,
+            Event::Nwave(_) | Event::NwaveLink(_) | Event::RemoteIo(_)
+        )
+    }
+}
+
 /// Where a code came from; shown on screen and in logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -18,6 +18,7 @@ mod remote_io;
 pub mod runner;
 mod scan;
 mod snapshot;
+mod wal_sync;
 mod walkin;
 
 pub use activity::{Activity, ActivityKind};
@@ -73,6 +74,10 @@ impl Lane {
 }
 
 pub struct Booth {
+    /// Group commit of Nwave batches, on the booth's own thread ([`Booth::detach_slow_work`]).
+    /// Declared before `store`: dropped first, it answers its last batches while the log is
+    /// still there.
+    wal_syncer: Option<wal_sync::WalSyncer>,
     /// The only read-write connection; decisions are serialised through it.
     store: Store,
     settings: BoothSettings,
@@ -128,6 +133,7 @@ impl Booth {
         let (snapshot_tx, _) = watch::channel(Snapshot::default());
         let (activity_tx, _) = broadcast::channel(ACTIVITY_BACKLOG);
         let mut booth = Booth {
+            wal_syncer: None,
             store,
             settings: config.booth.clone(),
             clock,
@@ -182,6 +188,24 @@ impl Booth {
         };
         self.publish();
         effects
+    }
+
+    /// For the booth's own thread: work that no decision waits for leaves the path of the
+    /// scans. Nwave batches commit without their own fsync and are answered (acknowledged to
+    /// the broker) by a thread that syncs the log for all of them at once; the bays' occupancy
+    /// summary waits for [`Booth::catch_up`], called when no event waits. A booth driven
+    /// directly (tests) does both in line.
+    pub fn detach_slow_work(&mut self) -> std::io::Result<()> {
+        self.nwave.defer_summaries(true);
+        self.wal_syncer = Some(wal_sync::WalSyncer::start(self.store.path().to_owned())?);
+        Ok(())
+    }
+
+    /// Does the deferred work that is due, and publishes the snapshot if it changed.
+    pub fn catch_up(&mut self) {
+        if self.nwave.catch_up(self.clock.now()) {
+            self.publish();
+        }
     }
 
     pub fn subscribe_snapshots(&self) -> watch::Receiver<Snapshot> {

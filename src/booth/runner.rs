@@ -3,6 +3,11 @@
 //! SQLite calls and the fsync of every commit block; on a thread of its own the booth never
 //! stalls the async runtime that serves HTTP, serial ports and the screen, and the runtime never
 //! delays a decision.
+//!
+//! Events come in two queues: the lanes, gates and attendant on one, background work (Nwave
+//! batches, remote IO reports) on the other. The booth always takes the first queue first, so
+//! a scan waits at most for the one background event already being handled, never for a
+//! backlog of them; when both are empty it does its deferred work ([`Booth::catch_up`]).
 
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};
 use super::{
@@ -22,7 +27,10 @@ pub struct BoothGone;
 /// Sends events to the booth. Cheap to clone: one per adapter.
 #[derive(Clone, Debug)]
 pub struct BoothClient {
-    events: mpsc::Sender<Event>,
+    /// Lanes, gates, attendant, shutdown: taken first.
+    urgent: mpsc::Sender<Event>,
+    /// [`Event::is_background`] events: taken when nothing urgent waits.
+    background: mpsc::Sender<Event>,
 }
 
 impl BoothClient {
@@ -102,16 +110,55 @@ impl BoothClient {
 
     /// Asks the booth to stop after the events already queued.
     pub async fn shutdown(&self) {
-        let _ = self.events.send(Event::Shutdown).await;
+        let _ = self.urgent.send(Event::Shutdown).await;
     }
 
     pub async fn send(&self, event: Event) -> Result<(), BoothGone> {
-        self.events.send(event).await.map_err(|_| BoothGone)
+        self.queue_of(&event)
+            .send(event)
+            .await
+            .map_err(|_| BoothGone)
     }
 
     /// For callers outside the async runtime (the screen's input thread); never blocks.
     pub fn try_send(&self, event: Event) -> Result<(), BoothGone> {
-        self.events.try_send(event).map_err(|_| BoothGone)
+        self.queue_of(&event).try_send(event).map_err(|_| BoothGone)
+    }
+
+    fn queue_of(&self, event: &Event) -> &mpsc::Sender<Event> {
+        if event.is_background() {
+            &self.background
+        } else {
+            &self.urgent
+        }
+    }
+}
+
+/// The booth's two queues, urgent first.
+struct Queues {
+    urgent: mpsc::Receiver<Event>,
+    background: mpsc::Receiver<Event>,
+}
+
+impl Queues {
+    /// The next event without waiting, urgent first.
+    fn ready(&mut self) -> Option<Event> {
+        self.urgent
+            .try_recv()
+            .or_else(|_| self.background.try_recv())
+            .ok()
+    }
+
+    /// Waits for the next event, urgent first; `None` once every client is gone.
+    fn wait(&mut self) -> Option<Event> {
+        futures_lite::future::block_on(async {
+            tokio::select! {
+                biased;
+                Some(event) = self.urgent.recv() => Some(event),
+                Some(event) = self.background.recv() => Some(event),
+                else => None,
+            }
+        })
     }
 }
 
@@ -129,27 +176,51 @@ impl BoothHandle {
         booth: Booth,
         effects: mpsc::UnboundedSender<Effect>,
     ) -> std::io::Result<BoothHandle> {
-        let (tx, mut rx) = mpsc::channel(EVENT_QUEUE);
+        let (urgent, urgent_rx) = mpsc::channel(EVENT_QUEUE);
+        let (background, background_rx) = mpsc::channel(EVENT_QUEUE);
+        let mut queues = Queues {
+            urgent: urgent_rx,
+            background: background_rx,
+        };
         let snapshots = booth.subscribe_snapshots();
         let activity = booth.activity_tx.clone();
         let mut booth = booth;
+        booth.detach_slow_work()?;
         let thread = std::thread::Builder::new()
             .name("booth".into())
             .spawn(move || {
-                while let Some(event) = rx.blocking_recv() {
-                    if matches!(event, Event::Shutdown) {
-                        break;
-                    }
+                let handle = |booth: &mut Booth, event: Event| {
                     for effect in booth.handle(event) {
                         if effects.send(effect).is_err() {
                             tracing::warn!("an effect was decided after its devices stopped");
                         }
                     }
+                };
+                loop {
+                    let event = match queues.ready() {
+                        Some(event) => event,
+                        None => {
+                            booth.catch_up();
+                            match queues.wait() {
+                                Some(event) => event,
+                                None => break,
+                            }
+                        }
+                    };
+                    if matches!(event, Event::Shutdown) {
+                        // What was already queued behind is still done (a Nwave batch is
+                        // then acknowledged rather than delivered again).
+                        while let Ok(event) = queues.background.try_recv() {
+                            handle(&mut booth, event);
+                        }
+                        break;
+                    }
+                    handle(&mut booth, event);
                 }
                 tracing::info!("booth stopped");
             })?;
         Ok(BoothHandle {
-            client: BoothClient { events: tx },
+            client: BoothClient { urgent, background },
             snapshots,
             activity,
             thread,
@@ -166,5 +237,51 @@ impl BoothHandle {
         let thread = self.thread;
         // Joining blocks; do it where blocking is allowed.
         let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::booth::NwaveLink;
+
+    fn background(attempt: u32) -> Event {
+        Event::NwaveLink(NwaveLink::Connecting { attempt })
+    }
+
+    fn attempt(event: &Event) -> Option<u32> {
+        match event {
+            Event::NwaveLink(NwaveLink::Connecting { attempt }) => Some(*attempt),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn urgent_events_overtake_queued_background_work_which_keeps_its_order() {
+        let (urgent, urgent_rx) = mpsc::channel(16);
+        let (bg, bg_rx) = mpsc::channel(16);
+        let client = BoothClient {
+            urgent,
+            background: bg,
+        };
+        let mut queues = Queues {
+            urgent: urgent_rx,
+            background: bg_rx,
+        };
+        for n in 0..3 {
+            client.try_send(background(n)).unwrap();
+        }
+        client.try_send(Event::Shutdown).unwrap();
+
+        assert!(matches!(queues.wait(), Some(Event::Shutdown)));
+        assert_eq!(queues.ready().as_ref().and_then(attempt), Some(0));
+        assert_eq!(queues.wait().as_ref().and_then(attempt), Some(1));
+        assert_eq!(queues.ready().as_ref().and_then(attempt), Some(2));
+        assert!(queues.ready().is_none());
+        drop(client);
+        assert!(
+            queues.wait().is_none(),
+            "every client gone: the booth stops"
+        );
     }
 }
