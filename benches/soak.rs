@@ -25,6 +25,8 @@
 mod api_load;
 #[path = "soak/cpu.rs"]
 mod cpu;
+#[path = "soak/floor.rs"]
+mod floor;
 #[path = "soak/lanes.rs"]
 mod lanes;
 #[path = "soak/nwave_load.rs"]
@@ -164,12 +166,15 @@ fn main() {
             )
         })
         .collect();
+    let probe = Arc::new(floor::Probe::default());
+    let floor_samples = floor::run(dir.path(), probe.clone());
     let cpu_idle = cpu::now();
     std::thread::sleep(idle);
 
     // Phase 2: everything at once.
     let stop = CancellationToken::new();
     phase.set(lanes::SOAK);
+    probe.set(1);
     let cpu_soak = cpu::now();
     let api = with("api").then(|| {
         load_rt.spawn(api_load::run(
@@ -220,6 +225,8 @@ fn main() {
     let cpu_end = cpu::now();
     stop.cancel();
     phase.set(lanes::STOP);
+    probe.set(2);
+    let [floor_idle, floor_soak] = floor_samples.join().unwrap();
     let lane_reports: Vec<_> = drivers.into_iter().map(|d| d.join().unwrap()).collect();
     let api = api.map(|a| load_rt.block_on(a).unwrap());
     let publisher = publisher.map(|p| load_rt.block_on(p).unwrap());
@@ -278,6 +285,10 @@ fn main() {
         files,
         cpu_idle: cpu::usage(cpu_idle, cpu_soak),
         cpu_soak: cpu::usage(cpu_soak, cpu_end),
+        floor: [
+            stats::Figures::of(&floor_idle),
+            stats::Figures::of(&floor_soak),
+        ],
     });
     drop(dir);
     if !ok {

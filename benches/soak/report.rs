@@ -58,6 +58,8 @@ pub struct Run {
     /// `(process cores, booth thread cores, machine busy share)` of each phase.
     pub cpu_idle: (f64, f64, f64),
     pub cpu_soak: (f64, f64, f64),
+    /// A bare durable commit beside the booth's database, idle and under the soak.
+    pub floor: [Figures; 2],
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -143,6 +145,12 @@ pub fn print(run: &Run) -> bool {
         mib(run.files.wal)
     );
 
+    let [floor_idle, floor_soak] = &run.floor;
+    println!("floor: a bare INSERT + COMMIT (synchronous=FULL) beside the database, every 50 ms");
+    println!("  idle  {}", floor_idle.line());
+    println!("  soak  {}", floor_soak.line());
+    let floor_ratio = floor_soak.p99.as_secs_f64() / floor_idle.p99.as_secs_f64().max(1e-9);
+    println!("floor: p99 ratio {floor_ratio:.2} (the disk's own, under the same load)");
     let ratio = soak_fig.p99.as_secs_f64() / idle.p99.as_secs_f64().max(1e-9);
     println!(
         "soak: p99 ratio {ratio:.2} (limit {P99_LIMIT:.2}) {}  [idle p50 {:.3} ms p99 {:.3} ms; soak p50 {:.3} ms p99 {:.3} ms]",
