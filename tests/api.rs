@@ -590,8 +590,17 @@ async fn a_walk_in_ticket_at_the_api_exit_is_told_to_pay_at_the_booth() {
         before,
         "nothing is written until the attendant takes the payment"
     );
-    // The lane now waits for the payment, as after a scan at the lane.
-    let waiting = s.running.as_ref().unwrap().snapshots().borrow().lanes[1]
+    // The lane now waits for the payment, as after a scan at the lane (the snapshot is
+    // published just after the answer is sent).
+    let mut snapshots = s.running.as_ref().unwrap().snapshots();
+    let waiting = tokio::time::timeout(
+        Duration::from_secs(5),
+        snapshots.wait_for(|snap| snap.lanes[1].awaiting_payment.is_some()),
+    )
+    .await
+    .expect("the exit lane never showed the payment due")
+    .unwrap()
+    .lanes[1]
         .awaiting_payment
         .clone()
         .unwrap();
