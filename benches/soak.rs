@@ -27,6 +27,8 @@ mod api_load;
 mod cpu;
 #[path = "soak/floor.rs"]
 mod floor;
+#[path = "common/gate_end.rs"]
+mod gate_end;
 #[path = "soak/lanes.rs"]
 mod lanes;
 #[path = "soak/nwave_load.rs"]

@@ -30,11 +30,9 @@ pub struct Files {
 impl Files {
     pub fn of(db: &Path) -> Files {
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
-        let mut wal = db.as_os_str().to_owned();
-        wal.push("-wal");
         Files {
             db: size(db),
-            wal: size(Path::new(&wal)),
+            wal: size(&clearpark::store::Store::wal_path(db)),
         }
     }
 }

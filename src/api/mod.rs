@@ -249,8 +249,12 @@ fn loggable(uri: &Uri) -> String {
         .map(|pair| match pair.split_once('=') {
             // The name as the query parser reads it: `device%5Fkey` is `device_key`.
             Some((key, _))
-                if ["device_key", "token", "access_token", "key"]
-                    .contains(&form_decoded(key).to_ascii_lowercase().as_str()) =>
+                if form_urlencoded::parse(key.as_bytes())
+                    .next()
+                    .is_some_and(|(name, _)| {
+                        ["device_key", "token", "access_token", "key"]
+                            .contains(&name.to_ascii_lowercase().as_str())
+                    }) =>
             {
                 format!("{key}=<redacted>")
             }
@@ -258,35 +262,6 @@ fn loggable(uri: &Uri) -> String {
         })
         .collect();
     format!("{}?{}", uri.path(), redacted.join("&"))
-}
-
-/// A query name or value as `application/x-www-form-urlencoded` reads it: `+` is a space and
-/// `%XX` a byte; malformed escapes are kept as they are.
-fn form_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -258,52 +258,7 @@ impl Booth {
             (None, _, _) => {}
         }
     }
-}
 
-/// One transaction: every message applied or quarantined, or nothing at all. A message
-/// whose session the store cannot read back (edited by hand) is quarantined rather than
-/// blocking the queue forever: the batch is rolled back and applied again without it.
-#[allow(clippy::type_complexity)]
-fn apply_nwave(
-    store: &mut Store,
-    deliveries: &[NwaveDelivery],
-    now: DateTime<Utc>,
-) -> Result<(BatchApplied, Vec<(String, Option<PositionState>)>), StoreError> {
-    let mut unreadable: HashMap<usize, String> = HashMap::new();
-    'attempt: loop {
-        let tx = store.transaction()?;
-        let mut applied = BatchApplied::default();
-        let mut positions = Vec::new();
-        for (i, d) in deliveries.iter().enumerate() {
-            let refused = match (unreadable.get(&i), parse(&d.payload)) {
-                (Some(reason), _) => Some(reason.clone()),
-                (None, Err(rejection)) => Some(rejection.reason),
-                (None, Ok(message)) => match nwave_store::apply_message(&tx, &message, now) {
-                    Ok(written) => {
-                        applied.count(written.applied);
-                        positions.extend(written.positions);
-                        None
-                    }
-                    Err(e @ StoreError::Corrupt { .. }) => {
-                        tracing::error!(error = %e, "Nwave message cannot be applied to its stored session");
-                        unreadable.insert(i, format!("cannot apply to the stored session: {e}"));
-                        continue 'attempt;
-                    }
-                    Err(e) => return Err(e),
-                },
-            };
-            if let Some(reason) = refused {
-                tracing::debug!(reason, "Nwave message quarantined");
-                nwave_store::quarantine(&tx, &d.payload, &reason, &d.origin, now)?;
-                applied.quarantined += 1;
-            }
-        }
-        tx.commit()?;
-        return Ok((applied, positions));
-    }
-}
-
-impl Booth {
     pub(super) fn nwave_link(&mut self, link: NwaveLink) {
         let now = self.clock.now();
         if self.nwave.view.link != link {
@@ -353,7 +308,7 @@ impl Booth {
 }
 
 impl BoothClient {
-    /// Applies deliveries in one transaction; answered once committed.
+    /// Applies deliveries in one transaction; answered once committed and on disk.
     pub async fn nwave_batch(
         &self,
         deliveries: Vec<NwaveDelivery>,
@@ -370,5 +325,48 @@ impl BoothClient {
     /// The broker link's state (and a periodic beat that refreshes overstay).
     pub async fn nwave_link(&self, link: NwaveLink) -> Result<(), BoothGone> {
         self.send(Event::NwaveLink(link)).await
+    }
+}
+
+/// One transaction: every message applied or quarantined, or nothing at all. A message
+/// whose session the store cannot read back (edited by hand) is quarantined rather than
+/// blocking the queue forever: the batch is rolled back and applied again without it.
+#[allow(clippy::type_complexity)]
+fn apply_nwave(
+    store: &mut Store,
+    deliveries: &[NwaveDelivery],
+    now: DateTime<Utc>,
+) -> Result<(BatchApplied, Vec<(String, Option<PositionState>)>), StoreError> {
+    let mut unreadable: HashMap<usize, String> = HashMap::new();
+    'attempt: loop {
+        let tx = store.transaction()?;
+        let mut applied = BatchApplied::default();
+        let mut positions = Vec::new();
+        for (i, d) in deliveries.iter().enumerate() {
+            let refused = match (unreadable.get(&i), parse(&d.payload)) {
+                (Some(reason), _) => Some(reason.clone()),
+                (None, Err(rejection)) => Some(rejection.reason),
+                (None, Ok(message)) => match nwave_store::apply_message(&tx, &message, now) {
+                    Ok(written) => {
+                        applied.count(written.applied);
+                        positions.extend(written.positions);
+                        None
+                    }
+                    Err(e @ StoreError::Corrupt { .. }) => {
+                        tracing::error!(error = %e, "Nwave message cannot be applied to its stored session");
+                        unreadable.insert(i, format!("cannot apply to the stored session: {e}"));
+                        continue 'attempt;
+                    }
+                    Err(e) => return Err(e),
+                },
+            };
+            if let Some(reason) = refused {
+                tracing::debug!(reason, "Nwave message quarantined");
+                nwave_store::quarantine(&tx, &d.payload, &reason, &d.origin, now)?;
+                applied.quarantined += 1;
+            }
+        }
+        tx.commit()?;
+        return Ok((applied, positions));
     }
 }
