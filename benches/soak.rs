@@ -222,6 +222,7 @@ fn main() {
             at: begun.elapsed(),
             kib: rss::kib(),
             parts: rss::parts(),
+            wal_bytes: std::fs::metadata(Store::wal_path(&db)).map_or(0, |m| m.len()),
         });
     }
     let cpu_end = cpu::now();

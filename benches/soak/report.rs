@@ -137,6 +137,12 @@ pub fn print(run: &Run) -> bool {
         .collect();
     println!("  of which anonymous+files: {}", parts.join(", "));
     println!("  after the drain: {:.1} MiB", rss::mib(run.rss_after));
+    let wal: Vec<String> = run
+        .series
+        .iter()
+        .map(|s| format!("{:.0}s {:.1}", s.at.as_secs_f64(), mib(s.wal_bytes)))
+        .collect();
+    println!("WAL file during the soak (s MiB): {}", wal.join(", "));
     println!(
         "database at the end: {:.1} MiB, WAL {:.1} MiB",
         mib(run.files.db),

@@ -37,6 +37,9 @@ pub struct Sample {
     pub kib: u64,
     /// `(anonymous, file and shared)`, KiB.
     pub parts: (u64, u64),
+    /// The size of the database's write-ahead log file then, bytes: the largest the log has
+    /// been since it was last cut back, so a log that never starts over shows as growth.
+    pub wal_bytes: u64,
 }
 
 /// Start, middle and end of a series of readings taken at even steps.

@@ -78,6 +78,12 @@ pub struct Booth {
     /// Declared before `store`: dropped first, it answers its last batches while the log is
     /// still there.
     wal_syncer: Option<wal_sync::WalSyncer>,
+    /// Copies the log into the database off the booth's thread ([`Booth::detach_slow_work`]),
+    /// so that no scan's commit does it.
+    checkpointer: Option<store::Checkpointer>,
+    /// While the checkpointer finishes a checkpoint that lets the log start over, background
+    /// work waits (a write would make the log longer than what it copied); `Some` until done.
+    checkpoint_asked: Option<tokio::sync::oneshot::Receiver<()>>,
     /// The only read-write connection; decisions are serialised through it.
     store: Store,
     settings: BoothSettings,
@@ -134,6 +140,8 @@ impl Booth {
         let (activity_tx, _) = broadcast::channel(ACTIVITY_BACKLOG);
         let mut booth = Booth {
             wal_syncer: None,
+            checkpointer: None,
+            checkpoint_asked: None,
             store,
             settings: config.booth.clone(),
             clock,
@@ -192,13 +200,51 @@ impl Booth {
 
     /// For the booth's own thread: work that no decision waits for leaves the path of the
     /// scans. Nwave batches commit without their own fsync and are answered (acknowledged to
-    /// the broker) by a thread that syncs the log for all of them at once; the bays' occupancy
-    /// summary waits for [`Booth::catch_up`], called when no event waits. A booth driven
-    /// directly (tests) does both in line.
+    /// the broker) by a thread that syncs the log for all of them at once; another thread
+    /// copies the log into the database (`store::wal`), and background work pauses while it
+    /// finishes ([`Booth::background_paused`]); the bays' occupancy summary waits for
+    /// [`Booth::catch_up`], called when no event waits.
+    /// A booth driven directly (tests) does all of it in line.
     pub fn detach_slow_work(&mut self) -> std::io::Result<()> {
         self.nwave.defer_summaries(true);
         self.wal_syncer = Some(wal_sync::WalSyncer::start(self.store.path().to_owned())?);
+        self.checkpointer = Some(
+            self.store
+                .start_checkpointer()
+                .map_err(std::io::Error::other)?,
+        );
         Ok(())
+    }
+
+    /// After a background write: once the log is long, asks the checkpointer to finish, and
+    /// background work waits for it.
+    fn after_background_write(&mut self) {
+        if let Some(checkpointer) = &self.checkpointer
+            && self.checkpoint_asked.is_none()
+            && self.store.wal_pages() >= store::FINISH_AT_PAGES
+        {
+            self.checkpoint_asked = Some(checkpointer.finish());
+        }
+    }
+
+    /// Whether background events must wait for the checkpoint asked for; the runner then
+    /// waits on [`Booth::checkpoint_asked`] beside the urgent events.
+    pub(super) fn background_paused(&mut self) -> bool {
+        let done = match &mut self.checkpoint_asked {
+            None => return false,
+            Some(asked) => !matches!(
+                asked.try_recv(),
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty)
+            ),
+        };
+        if done {
+            self.checkpoint_asked = None;
+        }
+        !done
+    }
+
+    pub(super) fn checkpoint_asked(&mut self) -> Option<&mut tokio::sync::oneshot::Receiver<()>> {
+        self.checkpoint_asked.as_mut()
     }
 
     /// Does the deferred work that is due, and publishes the snapshot if it changed.

@@ -249,6 +249,7 @@ impl Booth {
                 Err(BatchFailed(e.to_string()))
             }
         };
+        self.after_background_write();
         match (batch.reply, answer, &self.wal_syncer) {
             (Some(reply), Ok(applied), Some(syncer)) => syncer.answer_when_durable(reply, applied),
             (Some(reply), answer, _) => {

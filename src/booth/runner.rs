@@ -7,7 +7,9 @@
 //! Events come in two queues: the lanes, gates and attendant on one, background work (Nwave
 //! batches, remote IO reports) on the other. The booth always takes the first queue first, so
 //! a scan waits at most for the one background event already being handled, never for a
-//! backlog of them; when both are empty it does its deferred work ([`Booth::catch_up`]).
+//! backlog of them; when both are empty it does its deferred work ([`Booth::catch_up`]). While
+//! the log's checkpointer finishes a checkpoint ([`Booth::background_paused`]), only the first
+//! queue is taken.
 
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};
 use super::{
@@ -140,23 +142,36 @@ struct Queues {
     background: mpsc::Receiver<Event>,
 }
 
+/// What waiting on the queues gave.
+enum Waited {
+    Event(Event),
+    /// The checkpoint that paused background work is done.
+    Resumed,
+    /// Every client is gone.
+    Closed,
+}
+
 impl Queues {
-    /// The next event without waiting, urgent first.
-    fn ready(&mut self) -> Option<Event> {
+    /// The next event without waiting, urgent first; background ones only when not `paused`.
+    fn ready(&mut self, paused: bool) -> Option<Event> {
         self.urgent
             .try_recv()
-            .or_else(|_| self.background.try_recv())
             .ok()
+            .or_else(|| (!paused).then(|| self.background.try_recv().ok()).flatten())
     }
 
-    /// Waits for the next event, urgent first; `None` once every client is gone.
-    fn wait(&mut self) -> Option<Event> {
+    /// Waits for the next event, urgent first. While `checkpoint` is pending, background
+    /// events wait and its completion is what comes instead.
+    fn wait(&mut self, checkpoint: Option<&mut oneshot::Receiver<()>>) -> Waited {
+        let paused = checkpoint.is_some();
+        let mut checkpoint = checkpoint;
         futures_lite::future::block_on(async {
             tokio::select! {
                 biased;
-                Some(event) = self.urgent.recv() => Some(event),
-                Some(event) = self.background.recv() => Some(event),
-                else => None,
+                Some(event) = self.urgent.recv() => Waited::Event(event),
+                _ = async { if let Some(done) = checkpoint.as_mut() { let _ = done.await; } }, if paused => Waited::Resumed,
+                Some(event) = self.background.recv(), if !paused => Waited::Event(event),
+                else => Waited::Closed,
             }
         })
     }
@@ -197,13 +212,15 @@ impl BoothHandle {
                     }
                 };
                 loop {
-                    let event = match queues.ready() {
+                    let paused = booth.background_paused();
+                    let event = match queues.ready(paused) {
                         Some(event) => event,
                         None => {
                             booth.catch_up();
-                            match queues.wait() {
-                                Some(event) => event,
-                                None => break,
+                            match queues.wait(booth.checkpoint_asked()) {
+                                Waited::Event(event) => event,
+                                Waited::Resumed => continue,
+                                Waited::Closed => break,
                             }
                         }
                     };
@@ -256,6 +273,48 @@ mod tests {
         }
     }
 
+    fn waited(w: Waited) -> Option<u32> {
+        match w {
+            Waited::Event(event) => attempt(&event),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn while_a_checkpoint_is_pending_background_events_wait_and_urgent_ones_do_not() {
+        let (urgent, urgent_rx) = mpsc::channel(16);
+        let (bg, bg_rx) = mpsc::channel(16);
+        let client = BoothClient {
+            urgent,
+            background: bg,
+        };
+        let mut queues = Queues {
+            urgent: urgent_rx,
+            background: bg_rx,
+        };
+        client.try_send(background(7)).unwrap();
+        let (done, mut checkpoint) = oneshot::channel();
+        assert!(queues.ready(true).is_none(), "the background event waits");
+        client.try_send(Event::Shutdown).unwrap();
+        assert!(matches!(
+            queues.wait(Some(&mut checkpoint)),
+            Waited::Event(Event::Shutdown)
+        ));
+        done.send(()).unwrap();
+        assert!(matches!(
+            queues.wait(Some(&mut checkpoint)),
+            Waited::Resumed
+        ));
+        assert_eq!(queues.ready(false).as_ref().and_then(attempt), Some(7));
+        // A checkpointer that has gone resumes too.
+        let (gone, mut checkpoint) = oneshot::channel::<()>();
+        drop(gone);
+        assert!(matches!(
+            queues.wait(Some(&mut checkpoint)),
+            Waited::Resumed
+        ));
+    }
+
     #[test]
     fn urgent_events_overtake_queued_background_work_which_keeps_its_order() {
         let (urgent, urgent_rx) = mpsc::channel(16);
@@ -273,14 +332,14 @@ mod tests {
         }
         client.try_send(Event::Shutdown).unwrap();
 
-        assert!(matches!(queues.wait(), Some(Event::Shutdown)));
-        assert_eq!(queues.ready().as_ref().and_then(attempt), Some(0));
-        assert_eq!(queues.wait().as_ref().and_then(attempt), Some(1));
-        assert_eq!(queues.ready().as_ref().and_then(attempt), Some(2));
-        assert!(queues.ready().is_none());
+        assert!(matches!(queues.wait(None), Waited::Event(Event::Shutdown)));
+        assert_eq!(queues.ready(false).as_ref().and_then(attempt), Some(0));
+        assert_eq!(waited(queues.wait(None)), Some(1));
+        assert_eq!(queues.ready(false).as_ref().and_then(attempt), Some(2));
+        assert!(queues.ready(false).is_none());
         drop(client);
         assert!(
-            queues.wait().is_none(),
+            matches!(queues.wait(None), Waited::Closed),
             "every client gone: the booth stops"
         );
     }

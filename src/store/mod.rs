@@ -16,6 +16,9 @@ pub mod resource;
 pub mod sessions;
 pub mod tickets;
 pub mod time;
+mod wal;
+
+pub use wal::{Checkpointer, FINISH_AT_PAGES, sync_wal};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::fmt;
@@ -93,6 +96,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot start the {name} thread: {source}")]
+    Thread {
+        name: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "the database {path} has schema version {found}; this clearpark knows up to {SCHEMA_VERSION}: upgrade clearpark"
     )]
@@ -116,20 +125,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-}
-
-/// Makes every commit already in the write-ahead log of the database at `path` durable (one
-/// fsync of the log). SQLite itself syncs the log before a checkpoint copies it into the
-/// database, so what a checkpoint took from the log is durable already.
-/// Without a log (a database where WAL is not available writes in place), the database file
-/// itself is synced.
-pub fn sync_wal(path: &Path) -> std::io::Result<()> {
-    let open = |p: &Path| std::fs::OpenOptions::new().write(true).open(p);
-    match open(&Store::wal_path(path)) {
-        Ok(wal) => wal.sync_data(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => open(path)?.sync_data(),
-        Err(e) => Err(e),
-    }
+    /// The log's size in pages after the last commit, kept by a hook once a [`Checkpointer`]
+    /// has taken over the checkpoints (`None`: SQLite's own automatic checkpoint).
+    wal_pages: Option<std::sync::Arc<std::sync::atomic::AtomicU32>>,
 }
 
 impl Store {
@@ -144,6 +142,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
+            wal_pages: None,
         };
         store.configure_writer()?;
         store.migrate()?;
@@ -165,6 +164,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_owned(),
+            wal_pages: None,
         };
         match store.schema_version()? {
             0 => Err(StoreError::NotInitialised {
@@ -184,26 +184,6 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Runs `write` with commits that skip their fsync (`synchronous = NORMAL`): they are on
-    /// disk once the write-ahead log is synced ([`sync_wal`]), by its caller or by the next
-    /// ordinary commit. For writes acknowledged to someone who keeps them until told, such as
-    /// the broker's Nwave messages. `synchronous = FULL` is restored whatever `write` returns.
-    pub fn without_fsync<T>(&mut self, write: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let written = write(self);
-        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
-        let value = written?;
-        restored?;
-        Ok(value)
-    }
-
-    /// The write-ahead log of the database at `path`.
-    pub fn wal_path(path: &Path) -> PathBuf {
-        let mut name = path.as_os_str().to_owned();
-        name.push("-wal");
-        PathBuf::from(name)
     }
 
     /// Starts a write transaction that takes the write lock at once, so that a decision never
@@ -234,6 +214,10 @@ impl Store {
         // FULL: every commit (every attendance) is on disk before the gate moves.
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A log that grew while readers held it back (a long list, a backup) shrinks back to
+        // this size when it next starts over, instead of keeping its largest size for good.
+        self.conn
+            .pragma_update(None, "journal_size_limit", wal::SIZE_LIMIT)?;
         // Plans that do not depend on bound values: otherwise SQLite (built with STAT4) marks
         // statements such as `WHERE x = ?1 ORDER BY ... LIMIT 1` to be re-prepared whenever their
         // bindings are cleared, which rusqlite's statement cache does on every reuse.
@@ -312,45 +296,6 @@ pub(crate) fn decimal_column(what: &str, text: &str) -> Result<rust_decimal::Dec
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
-
-    fn synchronous(store: &Store) -> i64 {
-        store
-            .conn()
-            .pragma_query_value(None, "synchronous", |r| r.get(0))
-            .unwrap()
-    }
-
-    #[test]
-    fn without_fsync_is_normal_inside_and_full_again_after_even_on_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("booth.db");
-        let mut store = Store::open(&path).unwrap();
-        let inside = store.without_fsync(|s| Ok(synchronous(s))).unwrap();
-        assert_eq!(inside, 1, "synchronous=NORMAL inside");
-        assert_eq!(synchronous(&store), 2, "FULL after");
-        let failed: Result<()> = store.without_fsync(|s| {
-            s.conn()
-                .execute("INSERT INTO no_such_table VALUES (1)", [])?;
-            Ok(())
-        });
-        assert!(failed.is_err());
-        assert_eq!(synchronous(&store), 2, "FULL after an error too");
-
-        // The log it leaves is synced on request; without a log, the database file is.
-        store
-            .conn()
-            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
-            .unwrap();
-        assert!(Store::wal_path(&path).exists());
-        sync_wal(&path).unwrap();
-        drop(store);
-        assert!(
-            !Store::wal_path(&path).exists(),
-            "the last close removes the log"
-        );
-        sync_wal(&path).unwrap();
-        assert!(sync_wal(&dir.path().join("missing.db")).is_err());
-    }
 
     #[test]
     fn creates_a_private_wal_database_at_the_schema_version() {

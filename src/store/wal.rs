@@ -1,0 +1,340 @@
+//! The write-ahead log: syncing it for group commit, and checkpointing it off the scans' path.
+//!
+//! SQLite's automatic checkpoint runs inside whichever commit finds the log over 1,000 pages:
+//! it copies those pages into the database file and syncs it, several milliseconds, in that
+//! commit. Under the Nwave load that commit was often a scan's, and it made the scans' tail
+//! (README, "Soak"). A [`Checkpointer`] does the copying instead, from a thread and connection
+//! of its own, with PASSIVE checkpoints that never block the writer: every
+//! [`CHECKPOINT_EVERY`], and at once when asked ([`Checkpointer::finish`]).
+//!
+//! Copying is not enough: the log starts over from its beginning only when a checkpoint has
+//! copied all of it and the writer's next transaction begins before anything else was written,
+//! and under a steady stream of writes a checkpoint from another connection never catches the
+//! end of the log. So once the log holds [`FINISH_AT_PAGES`] ([`Store::wal_pages`]), the booth
+//! holds its background writes back (the Nwave batches; scans go on) and asks the checkpointer
+//! to finish; the next write then starts the log over. No commit checkpoints by itself until
+//! the log reaches [`SAFETY_CHECKPOINT_PAGES`], in case nobody asks.
+
+use super::{Result, Store, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How often the [`Checkpointer`] copies the log into the database unasked: a tenth of a
+/// second of Nwave load is about a megabyte of log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// The log's size, in pages, at which the booth asks the checkpointer to finish (SQLite's own
+/// automatic checkpoint threshold, about 4 MiB).
+pub const FINISH_AT_PAGES: u32 = 1000;
+/// The log's size, in pages, at which any commit checkpoints by itself (about 40 MiB): a log
+/// that nobody asks to finish is still bounded.
+const SAFETY_CHECKPOINT_PAGES: u32 = 10_000;
+/// `journal_size_limit`, bytes: a log that grew past this (readers held it back) is cut back
+/// to it when it next starts over.
+pub(super) const SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// Makes every commit already in the write-ahead log of the database at `path` durable (one
+/// fsync of the log). SQLite itself syncs the log before a checkpoint copies it into the
+/// database, so what a checkpoint took from the log is durable already.
+/// Without a log (a database where WAL is not available writes in place), the database file
+/// itself is synced.
+pub fn sync_wal(path: &Path) -> std::io::Result<()> {
+    let open = |p: &Path| std::fs::OpenOptions::new().write(true).open(p);
+    match open(&Store::wal_path(path)) {
+        Ok(wal) => wal.sync_data(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => open(path)?.sync_data(),
+        Err(e) => Err(e),
+    }
+}
+
+impl Store {
+    /// The write-ahead log of the database at `path`.
+    pub fn wal_path(path: &Path) -> PathBuf {
+        let mut name = path.as_os_str().to_owned();
+        name.push("-wal");
+        PathBuf::from(name)
+    }
+
+    /// Runs `write` with commits that skip their fsync (`synchronous = NORMAL`): they are on
+    /// disk once the write-ahead log is synced ([`sync_wal`]), by its caller or by the next
+    /// ordinary commit. For writes acknowledged to someone who keeps them until told, such as
+    /// the broker's Nwave messages. `synchronous = FULL` is restored whatever `write` returns.
+    pub fn without_fsync<T>(&mut self, write: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let written = write(self);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let value = written?;
+        restored?;
+        Ok(value)
+    }
+
+    /// Pages in the write-ahead log after the last commit, once a [`Checkpointer`] is started
+    /// (0 before).
+    pub fn wal_pages(&self) -> u32 {
+        self.wal_pages
+            .as_ref()
+            .map_or(0, |pages| pages.load(Ordering::Relaxed))
+    }
+
+    /// Starts a [`Checkpointer`] on this database and leaves checkpoints to it: this
+    /// connection's commits no longer checkpoint until the log reaches
+    /// [`SAFETY_CHECKPOINT_PAGES`], and report the log's size ([`Store::wal_pages`]).
+    /// Dropping the checkpointer stops it.
+    pub fn start_checkpointer(&mut self) -> Result<Checkpointer> {
+        self.checkpoint_every(CHECKPOINT_EVERY)
+    }
+
+    fn checkpoint_every(&mut self, every: Duration) -> Result<Checkpointer> {
+        let checkpointer = Checkpointer::start(&self.path, every)?;
+        let pages = Arc::new(AtomicU32::new(0));
+        let seen = pages.clone();
+        // Replaces SQLite's automatic checkpoint, which is a hook of the same kind.
+        self.conn.wal_hook(Some(
+            move |wal: &mut rusqlite::hooks::Wal, in_log: std::ffi::c_int| {
+                let in_log = u32::try_from(in_log).unwrap_or(0);
+                seen.store(in_log, Ordering::Relaxed);
+                if in_log >= SAFETY_CHECKPOINT_PAGES {
+                    // Like SQLite's own: the commit stands whatever the checkpoint does.
+                    if let Err(e) = wal.checkpoint() {
+                        tracing::warn!(error = %e, pages = in_log, "cannot checkpoint the database's log");
+                    }
+                }
+                Ok(())
+            },
+        ))?;
+        self.wal_pages = Some(pages);
+        Ok(checkpointer)
+    }
+}
+
+/// A thread that copies the write-ahead log into the database on a connection of its own,
+/// every [`CHECKPOINT_EVERY`] and when asked. Dropping it stops the thread and waits for it.
+pub struct Checkpointer {
+    /// Requests to checkpoint now, each with its answer. `None` once dropping: closing the
+    /// channel is what stops the thread.
+    requests: Option<mpsc::Sender<oneshot::Sender<()>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path, every: Duration) -> Result<Checkpointer> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let (requests, asked) = mpsc::channel::<oneshot::Sender<()>>();
+        let thread = std::thread::Builder::new()
+            .name("checkpoint".into())
+            .spawn(move || {
+                // Said once when checkpoints start failing, not ten times a second.
+                let mut failing = false;
+                loop {
+                    let answer = match asked.recv_timeout(every) {
+                        Ok(answer) => Some(answer),
+                        Err(mpsc::RecvTimeoutError::Timeout) => None,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    };
+                    match checkpoint(&conn) {
+                        Ok((log, copied)) => {
+                            tracing::trace!(log, copied, asked = answer.is_some(), "checkpoint");
+                            failing = false;
+                        }
+                        Err(e) if !failing => {
+                            tracing::warn!(error = %e, "cannot checkpoint the database's log");
+                            failing = true;
+                        }
+                        Err(_) => {}
+                    }
+                    if let Some(answer) = answer {
+                        let _ = answer.send(());
+                    }
+                }
+            })
+            .map_err(|source| StoreError::Thread {
+                name: "checkpoint",
+                source,
+            })?;
+        Ok(Checkpointer {
+            requests: Some(requests),
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for a checkpoint now. The answer comes once it is done, or is dropped if the thread
+    /// has gone; either way the caller may go on.
+    pub fn finish(&self) -> oneshot::Receiver<()> {
+        let (answer, done) = oneshot::channel();
+        if let Some(requests) = &self.requests {
+            // A send error drops the answer, which tells the caller at once.
+            let _ = requests.send(answer);
+        }
+        done
+    }
+}
+
+/// One PASSIVE checkpoint: copies what no reader still needs, blocking nobody. Returns the
+/// pages in the log and how many of them are now in the database.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok((row.get(1)?, row.get(2)?))
+    })
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn pragma(store: &Store, name: &str) -> i64 {
+        store
+            .conn()
+            .pragma_query_value(None, name, |r| r.get(0))
+            .unwrap()
+    }
+
+    fn size(path: &Path) -> u64 {
+        std::fs::metadata(path).map_or(0, |m| m.len())
+    }
+
+    #[test]
+    fn without_fsync_is_normal_inside_and_full_again_after_even_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        let mut store = Store::open(&path).unwrap();
+        let inside = store
+            .without_fsync(|s| Ok(pragma(s, "synchronous")))
+            .unwrap();
+        assert_eq!(inside, 1, "synchronous=NORMAL inside");
+        assert_eq!(pragma(&store, "synchronous"), 2, "FULL after");
+        let failed: Result<()> = store.without_fsync(|s| {
+            s.conn()
+                .execute("INSERT INTO no_such_table VALUES (1)", [])?;
+            Ok(())
+        });
+        assert!(failed.is_err());
+        assert_eq!(pragma(&store, "synchronous"), 2, "FULL after an error too");
+
+        // The log it leaves is synced on request; without a log, the database file is.
+        store
+            .conn()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        assert!(Store::wal_path(&path).exists());
+        sync_wal(&path).unwrap();
+        drop(store);
+        assert!(
+            !Store::wal_path(&path).exists(),
+            "the last close removes the log"
+        );
+        sync_wal(&path).unwrap();
+        assert!(sync_wal(&dir.path().join("missing.db")).is_err());
+    }
+
+    #[test]
+    fn with_a_checkpointer_commits_report_the_log_and_leave_it_alone_up_to_the_safety_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        let mut store = Store::open(&path).unwrap();
+        // Long enough that the thread never checkpoints unasked here.
+        let checkpointer = store.checkpoint_every(Duration::from_secs(3600)).unwrap();
+        assert_eq!(store.wal_pages(), 0);
+        store
+            .conn()
+            .execute_batch("CREATE TABLE t (x BLOB)")
+            .unwrap();
+        let mut last = store.wal_pages();
+        store
+            .without_fsync(|s| {
+                for _ in 0..1500 {
+                    s.conn()
+                        .execute("INSERT INTO t VALUES (randomblob(4000))", [])?;
+                    assert!(s.wal_pages() > last, "the log grows, never checkpointed");
+                    last = s.wal_pages();
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert!(last > FINISH_AT_PAGES);
+        // Asked, the checkpointer copies it all; the next write starts the log over.
+        futures_lite::future::block_on(checkpointer.finish()).unwrap();
+        store
+            .conn()
+            .execute("INSERT INTO t VALUES (1)", [])
+            .unwrap();
+        assert!(
+            store.wal_pages() < 10,
+            "{} pages in the log",
+            store.wal_pages()
+        );
+    }
+
+    #[test]
+    fn the_checkpointer_copies_the_log_into_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        let mut store = Store::open(&path).unwrap();
+        let _checkpointer = store.start_checkpointer().unwrap();
+        // 2 MiB in one ordinary commit: under the safety size, so no commit checkpoints it.
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TABLE t (x BLOB);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 512)
+                 INSERT INTO t SELECT randomblob(4000) FROM n;",
+            )
+            .unwrap();
+        let before = size(&path);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while size(&path) < before + 2_000_000 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            size(&path) >= before + 2_000_000,
+            "the database file grew from {before} to only {} bytes",
+            size(&path)
+        );
+    }
+
+    #[test]
+    fn past_the_safety_size_a_commit_checkpoints_by_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        let mut store = Store::open(&path).unwrap();
+        let _checkpointer = store.checkpoint_every(Duration::from_secs(3600)).unwrap();
+        store
+            .conn()
+            .execute_batch("CREATE TABLE t (x BLOB)")
+            .unwrap();
+        // About 80 MiB of log, two pages a commit, nobody asking the checkpointer to finish.
+        let mut largest = 0;
+        store
+            .without_fsync(|s| {
+                for _ in 0..20_000 {
+                    s.conn()
+                        .execute("INSERT INTO t VALUES (randomblob(4000))", [])?;
+                    largest = largest.max(s.wal_pages());
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert!(largest >= SAFETY_CHECKPOINT_PAGES, "{largest}");
+        assert!(largest < SAFETY_CHECKPOINT_PAGES + 100, "{largest}");
+    }
+}
