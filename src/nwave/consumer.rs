@@ -37,6 +37,8 @@ const BEAT: Duration = Duration::from_secs(1);
 /// How often the connection's state is looked at.
 const STATUS_POLL: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long an acknowledgement may take before the pump stops waiting for it.
+const SETTLE_PATIENCE: Duration = Duration::from_secs(5);
 
 /// `1 s, 2 s, 4 s ... 60 s` after the `failures`-th failure in a row.
 pub fn backoff(failures: u32) -> Duration {
@@ -157,6 +159,25 @@ async fn consume(
     // Unacknowledged deliveries go back to the queue when the connection closes.
     let _ = conn.close(200, "clearpark stopping".into()).await;
     result
+}
+
+/// Sends an ack, nack or reject, and gives up waiting for it after `patience`, or at
+/// once when the connection is down: lapin never completes one that it drops because its
+/// channel has just died (its resolver is dropped unanswered), and the pump, stuck there, would
+/// neither see the link go down nor take the next delivery. What is not acknowledged is
+/// delivered again, which changes nothing.
+async fn to_broker(
+    connected: bool,
+    patience: Duration,
+    settle: impl Future<Output = lapin::Result<bool>>,
+) -> Result<bool, String> {
+    if !connected {
+        return Err("the connection is down".into());
+    }
+    match tokio::time::timeout(patience, settle).await {
+        Ok(sent) => sent.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {patience:?}")),
+    }
 }
 
 /// A batch with the booth: its answer and the acknowledgement of its last delivery.
@@ -316,7 +337,8 @@ impl Pump<'_> {
                     bytes = d.data.len(),
                     "Nwave message too large: rejected to the dead-letter exchange"
                 );
-                if let Err(e) = d.acker.reject(BasicRejectOptions { requeue: false }).await {
+                let reject = d.acker.reject(BasicRejectOptions { requeue: false });
+                if let Err(e) = to_broker(self.status.connected(), SETTLE_PATIENCE, reject).await {
                     tracing::warn!(error = %e, "cannot reject the oversized Nwave message");
                 }
                 continue;
@@ -356,7 +378,8 @@ impl Pump<'_> {
         match answer {
             Some(Ok(_)) => {
                 self.db_failures = 0;
-                match done.last.ack(BasicAckOptions { multiple: true }).await {
+                let ack = done.last.ack(BasicAckOptions { multiple: true });
+                match to_broker(self.status.connected(), SETTLE_PATIENCE, ack).await {
                     Ok(true) => {}
                     Ok(false) => tracing::info!(
                         messages = done.messages,
@@ -374,7 +397,13 @@ impl Pump<'_> {
                     multiple: true,
                     requeue: true,
                 };
-                if let Err(e) = done.last.nack(nack).await {
+                if let Err(e) = to_broker(
+                    self.status.connected(),
+                    SETTLE_PATIENCE,
+                    done.last.nack(nack),
+                )
+                .await
+                {
                     tracing::warn!(error = %e, "cannot requeue an Nwave batch; the broker redelivers it on reconnect");
                 }
             }
@@ -388,5 +417,21 @@ impl Pump<'_> {
             let answer = (&mut done.answer).await.ok();
             self.settle(done, answer).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_settlement_that_never_completes_is_given_up() {
+        let never = std::future::pending::<lapin::Result<bool>>;
+        let stuck = to_broker(true, Duration::from_millis(20), never()).await;
+        assert!(stuck.unwrap_err().starts_with("no answer within"));
+        let down = to_broker(false, Duration::from_secs(3600), never()).await;
+        assert_eq!(down, Err("the connection is down".into()));
+        let sent = to_broker(true, Duration::from_secs(3600), async { Ok(true) }).await;
+        assert_eq!(sent, Ok(true));
     }
 }
