@@ -7,7 +7,7 @@
 //! is nacked with requeue and the consumer backs off. A channel or connection failure is left to
 //! lapin's recovery (`enable_auto_recover`, a few quick attempts): deliveries not yet
 //! acknowledged come again, and applying a message twice changes nothing. When recovery gives
-//! up, an outer loop reconnects with exponential backoff (1 s doubling to 60 s). Every change of the link, and a beat every second, goes to the booth.
+//! up or takes over 20 s, an outer loop reconnects with exponential backoff (1 s doubling to 60 s). Every change of the link, and a beat every second, goes to the booth.
 
 use super::NwaveError;
 use super::topology;
@@ -37,6 +37,11 @@ const BEAT: Duration = Duration::from_secs(1);
 /// How often the connection's state is looked at.
 const STATUS_POLL: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long lapin's own recovery of a failed channel may take (its attempts take about 7 s)
+/// before the consumer starts again from a new connection.
+const RECOVERY_PATIENCE: Duration = Duration::from_secs(20);
+/// How long connecting, and declaring and consuming the queue, may take.
+const SETUP_PATIENCE: Duration = Duration::from_secs(30);
 /// How long an acknowledgement may take before the pump stops waiting for it.
 const SETTLE_PATIENCE: Duration = Duration::from_secs(5);
 
@@ -122,25 +127,33 @@ async fn consume(
     );
     let conn = tokio::select! {
         () = shutdown.cancelled() => return Ok(Ended::Shutdown),
-        c = super::connect(&settings.url, properties) => c.map_err(fail("connect"))?,
+        c = within(SETUP_PATIENCE, super::connect(&settings.url, properties)) => {
+            c.map_err(fail("connect"))?
+        }
     };
     let result = async {
-        let channel = topology::declare(&conn, settings)
+        let set_up = async {
+            let channel = topology::declare(&conn, settings)
+                .await
+                .map_err(fail("declare the queue"))?;
+            channel
+                .basic_qos(settings.prefetch, BasicQosOptions::default())
+                .await
+                .map_err(fail("set the prefetch"))?;
+            let consumer = channel
+                .basic_consume(
+                    settings.queue.as_str().into(),
+                    format!("clearpark-{}", std::process::id()).into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(fail("consume"))?;
+            Ok((channel, consumer))
+        };
+        let (channel, consumer) = tokio::time::timeout(SETUP_PATIENCE, set_up)
             .await
-            .map_err(fail("declare the queue"))?;
-        channel
-            .basic_qos(settings.prefetch, BasicQosOptions::default())
-            .await
-            .map_err(fail("set the prefetch"))?;
-        let consumer = channel
-            .basic_consume(
-                settings.queue.as_str().into(),
-                format!("clearpark-{}", std::process::id()).into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(fail("consume"))?;
+            .unwrap_or_else(|_| Err(fail("set up the channel")(timed_out(SETUP_PATIENCE))))?;
         *failures = 0;
         tracing::info!(url, queue = settings.queue, "Nwave consumer connected");
         let mut pump = Pump {
@@ -152,13 +165,39 @@ async fn consume(
             in_flight: VecDeque::new(),
             link: NwaveLink::Connected { since: Utc::now() },
             db_failures: 0,
+            lost_since: None,
         };
         pump.run(shutdown).await.map_err(fail("consume"))
     }
     .await;
-    // Unacknowledged deliveries go back to the queue when the connection closes.
-    let _ = conn.close(200, "clearpark stopping".into()).await;
+    // Unacknowledged deliveries go back to the queue when the connection closes (or, if the
+    // broker has gone, when it notices).
+    let _ = within(
+        SETTLE_PATIENCE,
+        conn.close(200, "clearpark stopping".into()),
+    )
+    .await;
     result
+}
+
+/// A lapin error for an operation given up after `patience`.
+fn timed_out(patience: Duration) -> lapin::Error {
+    let e = std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("no answer within {patience:?}"),
+    );
+    lapin::ErrorKind::IOError(std::sync::Arc::new(e)).into()
+}
+
+/// `operation`, given up after `patience`: lapin leaves some futures pending for good when the
+/// broker goes at the wrong moment (an RPC whose channel died, a recovery that gave up).
+async fn within<T>(
+    patience: Duration,
+    operation: impl Future<Output = lapin::Result<T>>,
+) -> lapin::Result<T> {
+    tokio::time::timeout(patience, operation)
+        .await
+        .unwrap_or_else(|_| Err(timed_out(patience)))
 }
 
 /// Sends an ack, nack or reject, and gives up waiting for it after `patience`, or at
@@ -174,10 +213,7 @@ async fn to_broker(
     if !connected {
         return Err("the connection is down".into());
     }
-    match tokio::time::timeout(patience, settle).await {
-        Ok(sent) => sent.map_err(|e| e.to_string()),
-        Err(_) => Err(format!("no answer within {patience:?}")),
-    }
+    within(patience, settle).await.map_err(|e| e.to_string())
 }
 
 /// A batch with the booth: its answer and the acknowledgement of its last delivery.
@@ -197,6 +233,8 @@ struct Pump<'a> {
     in_flight: VecDeque<InFlight>,
     link: NwaveLink,
     db_failures: u32,
+    /// When lapin started recovering the connection, while it is.
+    lost_since: Option<Instant>,
 }
 
 async fn first_answer(
@@ -275,7 +313,9 @@ impl Pump<'_> {
                         if self.booth.nwave_link(self.link.clone()).await.is_err() {
                             return Ok(Ended::BoothGone);
                         }
-                        self.channel.wait_for_recovery(e).await?;
+                        // lapin's recovery never says when it gives up: its notifier just does
+                        // not fire. Past its few attempts, start again from a new connection.
+                        within(RECOVERY_PATIENCE, self.channel.wait_for_recovery(e)).await?;
                         tracing::info!("Nwave channel recovered");
                         self.link = NwaveLink::Connected { since: Utc::now() };
                         if self.booth.nwave_link(self.link.clone()).await.is_err() {
@@ -296,7 +336,7 @@ impl Pump<'_> {
                     }
                 }
                 _ = watch.tick() => {
-                    if !self.watch_connection().await {
+                    if !self.watch_connection().await? {
                         return Ok(Ended::BoothGone);
                     }
                 }
@@ -305,12 +345,22 @@ impl Pump<'_> {
     }
 
     /// Tells the booth when lapin starts or finishes recovering the connection. `false` when
-    /// the booth has gone.
-    async fn watch_connection(&mut self) -> bool {
+    /// the booth has gone; an error when lapin's recovery has taken longer than
+    /// [`RECOVERY_PATIENCE`]: past its few attempts it may never come back, even once the
+    /// broker has, so the consumer starts again on a new connection.
+    async fn watch_connection(&mut self) -> lapin::Result<bool> {
         let connected = self.status.connected();
+        self.lost_since = match (connected, self.lost_since) {
+            (true, _) => None,
+            (false, None) => Some(Instant::now()),
+            (false, Some(since)) if since.elapsed() > RECOVERY_PATIENCE => {
+                return Err(timed_out(RECOVERY_PATIENCE));
+            }
+            (false, since) => since,
+        };
         let shown = matches!(self.link, NwaveLink::Connected { .. });
         if connected == shown {
-            return true;
+            return Ok(true);
         }
         self.link = if connected {
             tracing::info!("Nwave connection recovered");
@@ -323,7 +373,7 @@ impl Pump<'_> {
                 error: "connection lost; recovering".into(),
             }
         };
-        self.booth.nwave_link(self.link.clone()).await.is_ok()
+        Ok(self.booth.nwave_link(self.link.clone()).await.is_ok())
     }
 
     /// Sends a batch to the booth; rejects (to the dead-letter exchange) what is too large to
@@ -428,7 +478,8 @@ mod tests {
     async fn a_settlement_that_never_completes_is_given_up() {
         let never = std::future::pending::<lapin::Result<bool>>;
         let stuck = to_broker(true, Duration::from_millis(20), never()).await;
-        assert!(stuck.unwrap_err().starts_with("no answer within"));
+        let stuck = stuck.unwrap_err();
+        assert!(stuck.contains("no answer within 20ms"), "{stuck}");
         let down = to_broker(false, Duration::from_secs(3600), never()).await;
         assert_eq!(down, Err("the connection is down".into()));
         let sent = to_broker(true, Duration::from_secs(3600), async { Ok(true) }).await;

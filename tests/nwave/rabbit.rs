@@ -29,6 +29,14 @@ pub fn broker_url() -> String {
 
 /// Whether the broker (and rabbitmqctl, to read queue depths) is there; a loud skip when not.
 pub async fn broker_ready(test: &str) -> bool {
+    // The consumer's log, shown with a failing test's output (RUST_LOG to change it).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "clearpark=info".into()),
+        )
+        .with_test_writer()
+        .try_init();
     let connected = lapin::Connection::connect(&broker_url(), Default::default()).await;
     let ctl = Command::new("rabbitmqctl").arg("--version").output();
     let problem = match (&connected, &ctl) {
