@@ -273,6 +273,16 @@ mod tests {
         }
     }
 
+    fn client_and_queues() -> (BoothClient, Queues) {
+        let (urgent, urgent_rx) = mpsc::channel(16);
+        let (background, background_rx) = mpsc::channel(16);
+        let queues = Queues {
+            urgent: urgent_rx,
+            background: background_rx,
+        };
+        (BoothClient { urgent, background }, queues)
+    }
+
     fn waited(w: Waited) -> Option<u32> {
         match w {
             Waited::Event(event) => attempt(&event),
@@ -282,16 +292,7 @@ mod tests {
 
     #[test]
     fn while_a_checkpoint_is_pending_background_events_wait_and_urgent_ones_do_not() {
-        let (urgent, urgent_rx) = mpsc::channel(16);
-        let (bg, bg_rx) = mpsc::channel(16);
-        let client = BoothClient {
-            urgent,
-            background: bg,
-        };
-        let mut queues = Queues {
-            urgent: urgent_rx,
-            background: bg_rx,
-        };
+        let (client, mut queues) = client_and_queues();
         client.try_send(background(7)).unwrap();
         let (done, mut checkpoint) = oneshot::channel();
         assert!(queues.ready(true).is_none(), "the background event waits");
@@ -317,16 +318,7 @@ mod tests {
 
     #[test]
     fn urgent_events_overtake_queued_background_work_which_keeps_its_order() {
-        let (urgent, urgent_rx) = mpsc::channel(16);
-        let (bg, bg_rx) = mpsc::channel(16);
-        let client = BoothClient {
-            urgent,
-            background: bg,
-        };
-        let mut queues = Queues {
-            urgent: urgent_rx,
-            background: bg_rx,
-        };
+        let (client, mut queues) = client_and_queues();
         for n in 0..3 {
             client.try_send(background(n)).unwrap();
         }
