@@ -79,6 +79,15 @@ fn main() {
     let with = |load: &str| loads.split(',').any(|l| l.trim() == load);
     let require_broker = std::env::var("CLEARPARK_REQUIRE_BROKER").is_ok_and(|v| v == "1");
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // SOAK_TRACE=file: the booth thread's time per event, to see what a scan waits behind.
+    if let Ok(file) = std::env::var("SOAK_TRACE") {
+        let file = std::fs::File::create(file).unwrap();
+        tracing_subscriber::fmt()
+            .with_env_filter("clearpark::booth::runner=trace")
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .init();
+    }
 
     // The booth's process: its runtime as the binary builds it (2 cores here). The clients
     // stand for other machines: a runtime of their own, one thread.

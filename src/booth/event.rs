@@ -33,6 +33,20 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event's kind, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Scan(_) => "scan",
+            Event::Gate { .. } => "gate",
+            Event::DeviceStatus { .. } => "device_status",
+            Event::Attendant(_) => "attendant",
+            Event::RemoteIo(_) => "remote_io",
+            Event::Nwave(_) => "nwave",
+            Event::NwaveLink(_) => "nwave_link",
+            Event::Shutdown => "shutdown",
+        }
+    }
+
     /// Whether the event is background work (bay sensors, remote IO reports) that a driver at
     /// a barrier must never wait behind: the booth takes it only when no lane, gate or
     /// attendant event is waiting. Within each kind the order is kept.

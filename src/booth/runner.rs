@@ -205,7 +205,15 @@ impl BoothHandle {
             .name("booth".into())
             .spawn(move || {
                 let handle = |booth: &mut Booth, event: Event| {
-                    for effect in booth.handle(event) {
+                    // How long each kind holds the booth: what a scan may wait behind.
+                    let (kind, started) = (event.kind(), std::time::Instant::now());
+                    let effects_decided = booth.handle(event);
+                    tracing::trace!(
+                        event = kind,
+                        took_us = started.elapsed().as_micros() as u64,
+                        "handled"
+                    );
+                    for effect in effects_decided {
                         if effects.send(effect).is_err() {
                             tracing::warn!("an effect was decided after its devices stopped");
                         }
@@ -216,7 +224,13 @@ impl BoothHandle {
                     let event = match queues.ready(paused) {
                         Some(event) => event,
                         None => {
+                            let started = std::time::Instant::now();
                             booth.catch_up();
+                            tracing::trace!(
+                                event = "catch_up",
+                                took_us = started.elapsed().as_micros() as u64,
+                                "handled"
+                            );
                             match queues.wait(booth.checkpoint_asked()) {
                                 Waited::Event(event) => event,
                                 Waited::Resumed => continue,
