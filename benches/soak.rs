@@ -177,15 +177,13 @@ fn main() {
             )
         })
         .collect();
-    let probe = Arc::new(floor::Probe::default());
-    let floor_samples = floor::run(dir.path(), probe.clone());
+    let floor_samples = floor::run(dir.path(), phase.clone());
     let cpu_idle = cpu::now();
     std::thread::sleep(idle);
 
     // Phase 2: everything at once.
     let stop = CancellationToken::new();
     phase.set(lanes::SOAK);
-    probe.set(1);
     let cpu_soak = cpu::now();
     let api = with("api").then(|| {
         load_rt.spawn(api_load::run(
@@ -231,13 +229,12 @@ fn main() {
             at: begun.elapsed(),
             kib: rss::kib(),
             parts: rss::parts(),
-            wal_bytes: std::fs::metadata(Store::wal_path(&db)).map_or(0, |m| m.len()),
+            wal_bytes: report::size(&Store::wal_path(&db)),
         });
     }
     let cpu_end = cpu::now();
     stop.cancel();
     phase.set(lanes::STOP);
-    probe.set(2);
     let [floor_idle, floor_soak] = floor_samples.join().unwrap();
     let lane_reports: Vec<_> = drivers.into_iter().map(|d| d.join().unwrap()).collect();
     let api = api.map(|a| load_rt.block_on(a).unwrap());

@@ -3,28 +3,16 @@
 //! phases. Every scan's decision is such a commit; when the disk's own p99 for it grows under
 //! the load, scan-to-gate's p99 cannot stay below it, so the verdict is printed next to it.
 
+use super::lanes::{IDLE, Phase, SOAK, STOP};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 const EVERY: Duration = Duration::from_millis(50);
 
-/// Which phase the samples belong to: set by the bench as the lanes' phase is.
-#[derive(Default)]
-pub struct Probe {
-    phase: AtomicU8,
-}
-
-impl Probe {
-    pub fn set(&self, phase: u8) {
-        self.phase.store(phase, Ordering::SeqCst);
-    }
-}
-
-/// Commit times of the idle phase (0) and of the soak (1), until the phase is 2.
-pub fn run(dir: &Path, probe: Arc<Probe>) -> std::thread::JoinHandle<[Vec<Duration>; 2]> {
+/// Commit times of the idle phase and of the soak, in the lanes' phases, until they stop.
+pub fn run(dir: &Path, phase: Arc<Phase>) -> std::thread::JoinHandle<[Vec<Duration>; 2]> {
     let path = dir.join("floor.db");
     std::thread::spawn(move || {
         let conn = Connection::open(&path).unwrap();
@@ -32,19 +20,20 @@ pub fn run(dir: &Path, probe: Arc<Probe>) -> std::thread::JoinHandle<[Vec<Durati
         conn.pragma_update(None, "synchronous", "FULL").unwrap();
         conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT NOT NULL)")
             .unwrap();
-        let mut samples = [Vec::new(), Vec::new()];
+        let [mut idle, mut soak] = [Vec::new(), Vec::new()];
         let mut next = Instant::now();
         loop {
-            let phase = probe.phase.load(Ordering::SeqCst) as usize;
-            if phase >= 2 {
-                break samples;
-            }
+            let samples = match phase.get() {
+                IDLE => &mut idle,
+                SOAK => &mut soak,
+                STOP.. => break [idle, soak],
+            };
             let started = Instant::now();
             conn.execute_batch(
                 "BEGIN IMMEDIATE; INSERT INTO t (at) VALUES (datetime('now')); COMMIT;",
             )
             .unwrap();
-            samples[phase].push(started.elapsed());
+            samples.push(started.elapsed());
             next += EVERY;
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
         }

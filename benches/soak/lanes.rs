@@ -36,7 +36,7 @@ impl Phase {
         self.0.store(phase, Ordering::SeqCst);
     }
 
-    fn get(&self) -> u8 {
+    pub fn get(&self) -> u8 {
         self.0.load(Ordering::SeqCst)
     }
 }

@@ -27,9 +27,13 @@ pub struct Files {
     pub wal: u64,
 }
 
+/// A file's size in bytes, 0 when it is not there.
+pub fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
 impl Files {
     pub fn of(db: &Path) -> Files {
-        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         Files {
             db: size(db),
             wal: size(&clearpark::store::Store::wal_path(db)),

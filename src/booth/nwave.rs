@@ -185,10 +185,11 @@ impl NwaveState {
     fn update(&mut self, now: DateTime<Utc>, force: bool, change: impl FnOnce(&mut NwaveView)) {
         let view = Arc::make_mut(&mut self.view);
         change(view);
-        let due = force
-            || (!self.defer
-                && (self.summary_cost < CHEAP_SUMMARY
-                    || self.summarised_at.elapsed() >= self.summary_cost * 20));
+        // Deferred (the booth's thread), summaries wait for `catch_up`, whatever the caller.
+        let due = !self.defer
+            && (force
+                || self.summary_cost < CHEAP_SUMMARY
+                || self.summarised_at.elapsed() >= self.summary_cost * 20);
         if due {
             self.summarise(now);
         } else {
@@ -276,10 +277,8 @@ impl Booth {
                 other => tracing::info!(link = ?other, "Nwave broker link"),
             }
         }
-        // Also the consumer's periodic beat: overstay moves with the clock. The summary is
-        // redone here unless the booth's thread defers it to when it is idle.
-        let force = !self.nwave.defer;
-        self.nwave.update(now, force, |v| v.link = link);
+        // Also the consumer's periodic beat: overstay moves with the clock.
+        self.nwave.update(now, true, |v| v.link = link);
         if self.nwave.prune_at <= Instant::now() {
             self.nwave_prune(now);
         }

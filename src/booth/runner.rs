@@ -177,6 +177,16 @@ impl Queues {
     }
 }
 
+/// Runs `work` and logs, at trace level, how long it held the booth's thread: what a scan
+/// may wait behind (the soak's `SOAK_TRACE`).
+fn timed<T>(kind: &'static str, work: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let done = work();
+    let took_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    tracing::trace!(event = kind, took_us, "handled");
+    done
+}
+
 /// A running booth.
 pub struct BoothHandle {
     pub client: BoothClient,
@@ -205,15 +215,8 @@ impl BoothHandle {
             .name("booth".into())
             .spawn(move || {
                 let handle = |booth: &mut Booth, event: Event| {
-                    // How long each kind holds the booth: what a scan may wait behind.
-                    let (kind, started) = (event.kind(), std::time::Instant::now());
-                    let effects_decided = booth.handle(event);
-                    tracing::trace!(
-                        event = kind,
-                        took_us = started.elapsed().as_micros() as u64,
-                        "handled"
-                    );
-                    for effect in effects_decided {
+                    let kind = event.kind();
+                    for effect in timed(kind, || booth.handle(event)) {
                         if effects.send(effect).is_err() {
                             tracing::warn!("an effect was decided after its devices stopped");
                         }
@@ -224,13 +227,7 @@ impl BoothHandle {
                     let event = match queues.ready(paused) {
                         Some(event) => event,
                         None => {
-                            let started = std::time::Instant::now();
-                            booth.catch_up();
-                            tracing::trace!(
-                                event = "catch_up",
-                                took_us = started.elapsed().as_micros() as u64,
-                                "handled"
-                            );
+                            timed("catch_up", || booth.catch_up());
                             match queues.wait(booth.checkpoint_asked()) {
                                 Waited::Event(event) => event,
                                 Waited::Resumed => continue,

@@ -7,7 +7,8 @@
 //! is nacked with requeue and the consumer backs off. A channel or connection failure is left to
 //! lapin's recovery (`enable_auto_recover`, a few quick attempts): deliveries not yet
 //! acknowledged come again, and applying a message twice changes nothing. When recovery gives
-//! up or takes over 20 s, an outer loop reconnects with exponential backoff (1 s doubling to 60 s). Every change of the link, and a beat every second, goes to the booth.
+//! up or takes over 20 s, an outer loop reconnects with exponential backoff (1 s doubling to
+//! 60 s). Every change of the link, and a beat every second, goes to the booth.
 
 use super::NwaveError;
 use super::topology;

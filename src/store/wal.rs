@@ -213,6 +213,34 @@ mod tests {
         std::fs::metadata(path).map_or(0, |m| m.len())
     }
 
+    /// A store with a table `t` and a checkpointer that never checkpoints unasked here.
+    fn store_left_to_checkpointer() -> (tempfile::TempDir, Store, Checkpointer) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("booth.db")).unwrap();
+        let checkpointer = store.checkpoint_every(Duration::from_secs(3600)).unwrap();
+        assert_eq!(store.wal_pages(), 0, "no commit since the hook");
+        store
+            .conn()
+            .execute_batch("CREATE TABLE t (x BLOB)")
+            .unwrap();
+        (dir, store, checkpointer)
+    }
+
+    /// `n` commits of a page and a bit each (without fsync, for speed); `after` sees the log's
+    /// size after each.
+    fn commit_pages(store: &mut Store, n: usize, mut after: impl FnMut(u32)) {
+        store
+            .without_fsync(|s| {
+                for _ in 0..n {
+                    s.conn()
+                        .execute("INSERT INTO t VALUES (randomblob(4000))", [])?;
+                    after(s.wal_pages());
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
     #[test]
     fn without_fsync_is_normal_inside_and_full_again_after_even_on_error() {
         let dir = tempfile::tempdir().unwrap();
@@ -249,28 +277,12 @@ mod tests {
 
     #[test]
     fn with_a_checkpointer_commits_report_the_log_and_leave_it_alone_up_to_the_safety_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("booth.db");
-        let mut store = Store::open(&path).unwrap();
-        // Long enough that the thread never checkpoints unasked here.
-        let checkpointer = store.checkpoint_every(Duration::from_secs(3600)).unwrap();
-        assert_eq!(store.wal_pages(), 0);
-        store
-            .conn()
-            .execute_batch("CREATE TABLE t (x BLOB)")
-            .unwrap();
+        let (_dir, mut store, checkpointer) = store_left_to_checkpointer();
         let mut last = store.wal_pages();
-        store
-            .without_fsync(|s| {
-                for _ in 0..1500 {
-                    s.conn()
-                        .execute("INSERT INTO t VALUES (randomblob(4000))", [])?;
-                    assert!(s.wal_pages() > last, "the log grows, never checkpointed");
-                    last = s.wal_pages();
-                }
-                Ok(())
-            })
-            .unwrap();
+        commit_pages(&mut store, 1500, |pages| {
+            assert!(pages > last, "the log grows, never checkpointed");
+            last = pages;
+        });
         assert!(last > FINISH_AT_PAGES);
         // Asked, the checkpointer copies it all; the next write starts the log over.
         futures_lite::future::block_on(checkpointer.finish()).unwrap();
@@ -314,26 +326,10 @@ mod tests {
 
     #[test]
     fn past_the_safety_size_a_commit_checkpoints_by_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("booth.db");
-        let mut store = Store::open(&path).unwrap();
-        let _checkpointer = store.checkpoint_every(Duration::from_secs(3600)).unwrap();
-        store
-            .conn()
-            .execute_batch("CREATE TABLE t (x BLOB)")
-            .unwrap();
+        let (_dir, mut store, _checkpointer) = store_left_to_checkpointer();
         // About 80 MiB of log, two pages a commit, nobody asking the checkpointer to finish.
         let mut largest = 0;
-        store
-            .without_fsync(|s| {
-                for _ in 0..20_000 {
-                    s.conn()
-                        .execute("INSERT INTO t VALUES (randomblob(4000))", [])?;
-                    largest = largest.max(s.wal_pages());
-                }
-                Ok(())
-            })
-            .unwrap();
+        commit_pages(&mut store, 20_000, |pages| largest = largest.max(pages));
         assert!(largest >= SAFETY_CHECKPOINT_PAGES, "{largest}");
         assert!(largest < SAFETY_CHECKPOINT_PAGES + 100, "{largest}");
     }
