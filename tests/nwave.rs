@@ -14,7 +14,7 @@ mod support;
 use chrono::Utc;
 use clearpark::booth::NwaveLink;
 use clearpark::config::BrokerSettings;
-use clearpark::domain::nwave::{Ledger, examples};
+use clearpark::domain::nwave::{Board, Ledger, OverstayLimits, examples};
 use clearpark::nwave::replay::{self, ReplayPlan};
 use clearpark::store::{Store, nwave};
 use rabbit::*;
@@ -100,6 +100,19 @@ async fn shuffled_and_repeated_messages_end_in_the_state_the_rules_give() {
         view.totals
     );
     assert_eq!(view.failed_batches, 0);
+    // The screen's bay counts, made on their own thread, come to what the rules give.
+    let board = Board::from_positions(expected.positions().into_values());
+    let rules = board.summary(Utc::now(), &OverstayLimits::default()).total;
+    let counts = |site: &Site| {
+        let total = site.snapshot().nwave.unwrap().occupancy.total;
+        (total.positions, total.taken)
+    };
+    let until = Instant::now() + Duration::from_secs(10);
+    while counts(&site) != (rules.positions, rules.taken) && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(counts(&site), (rules.positions, rules.taken));
+    assert!(rules.taken > 0 && rules.free > 0, "{rules:?}");
     site.stop().await;
     assert_matches(site.db(), &expected);
     // The malformed message is there whole, with its reason; the stream went on past it.

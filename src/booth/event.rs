@@ -2,6 +2,7 @@
 
 use super::nwave::{NwaveBatch, NwaveLink};
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};
+use crate::domain::nwave::OccupancySummary;
 use crate::domain::receipt::PaymentMethod;
 use std::fmt;
 use tokio::sync::oneshot;
@@ -28,6 +29,10 @@ pub enum Event {
     Nwave(NwaveBatch),
     /// The Nwave broker link's state; also a periodic beat that refreshes overstay.
     NwaveLink(NwaveLink),
+    /// The bays' occupancy summary, made off the booth's thread ([`Booth::detach_slow_work`]).
+    ///
+    /// [`Booth::detach_slow_work`]: super::Booth::detach_slow_work
+    Occupancy(OccupancySummary),
     /// Stop after the events already queued.
     Shutdown,
 }
@@ -43,6 +48,7 @@ impl Event {
             Event::RemoteIo(_) => "remote_io",
             Event::Nwave(_) => "nwave",
             Event::NwaveLink(_) => "nwave_link",
+            Event::Occupancy(_) => "occupancy",
             Event::Shutdown => "shutdown",
         }
     }
@@ -53,7 +59,7 @@ impl Event {
     pub fn is_background(&self) -> bool {
         matches!(
             self,
-            Event::Nwave(_) | Event::NwaveLink(_) | Event::RemoteIo(_)
+            Event::Nwave(_) | Event::NwaveLink(_) | Event::Occupancy(_) | Event::RemoteIo(_)
         )
     }
 }

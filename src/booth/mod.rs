@@ -12,6 +12,8 @@ mod cycle;
 mod effect;
 mod event;
 mod nwave;
+mod nwave_batch;
+mod occupancy;
 mod outcome;
 mod paper;
 mod remote_io;
@@ -74,7 +76,8 @@ impl Lane {
 }
 
 pub struct Booth {
-    /// Group commit of Nwave batches, on the booth's own thread ([`Booth::detach_slow_work`]).
+    /// Group commit of background writes, on the booth's own thread
+    /// ([`Booth::detach_slow_work`]).
     /// Declared before `store`: dropped first, it answers its last batches while the log is
     /// still there.
     wal_syncer: Option<wal_sync::WalSyncer>,
@@ -164,6 +167,16 @@ impl Booth {
 
     /// Decides one event: commits what it changes, then returns the effects to carry out.
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        self.handle_between(event, &|| false)
+    }
+
+    /// [`Booth::handle`] on the booth's thread: long background work commits what it has done
+    /// and stops early when `urgent_waits` ([`Booth::has_unfinished_batch`]).
+    pub(super) fn handle_between(
+        &mut self,
+        event: Event,
+        urgent_waits: &dyn Fn() -> bool,
+    ) -> Vec<Effect> {
         if let Err(e) = self.roll_day() {
             tracing::error!(error = %e, "cannot reload today's revenue");
         }
@@ -185,11 +198,15 @@ impl Booth {
                 Vec::new()
             }
             Event::Nwave(batch) => {
-                self.nwave_batch(batch);
+                self.nwave_batch(batch, urgent_waits);
                 Vec::new()
             }
             Event::NwaveLink(link) => {
                 self.nwave_link(link);
+                Vec::new()
+            }
+            Event::Occupancy(summary) => {
+                self.occupancy_made(summary);
                 Vec::new()
             }
             Event::Shutdown => Vec::new(),
@@ -202,11 +219,20 @@ impl Booth {
     /// scans. Nwave batches commit without their own fsync and are answered (acknowledged to
     /// the broker) by a thread that syncs the log for all of them at once; another thread
     /// copies the log into the database (`store::wal`), and background work pauses while it
-    /// finishes ([`Booth::background_paused`]); the bays' occupancy summary waits for
-    /// [`Booth::catch_up`], called when no event waits.
+    /// finishes ([`Booth::background_paused`]); the bays' occupancy summary is made on a
+    /// third, which sends each one back through `summaries_to` as an [`Event::Occupancy`]
+    /// (weak, so that the booth still stops when every client has gone).
     /// A booth driven directly (tests) does all of it in line.
-    pub fn detach_slow_work(&mut self) -> std::io::Result<()> {
-        self.nwave.defer_summaries(true);
+    pub fn detach_slow_work(
+        &mut self,
+        summaries_to: tokio::sync::mpsc::WeakSender<Event>,
+    ) -> std::io::Result<()> {
+        self.nwave
+            .detach_summaries(self.clock.now(), move |summary| {
+                summaries_to
+                    .upgrade()
+                    .is_some_and(|booth| booth.try_send(Event::Occupancy(summary)).is_ok())
+            })?;
         self.wal_syncer = Some(wal_sync::WalSyncer::start(self.store.path().to_owned())?);
         self.checkpointer = Some(
             self.store
@@ -214,6 +240,26 @@ impl Booth {
                 .map_err(std::io::Error::other)?,
         );
         Ok(())
+    }
+
+    /// Commits a background write (Nwave, remote IO): without its own fsync when the log's
+    /// sync thread runs, so that no scan waits for it; [`Booth::when_durable`] answers.
+    fn background_write<T>(
+        &mut self,
+        write: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.wal_syncer {
+            Some(_) => self.store.without_fsync(write),
+            None => write(&mut self.store),
+        }
+    }
+
+    /// Calls `answer` once what [`Booth::background_write`] committed is on disk.
+    fn when_durable(&self, answer: impl FnOnce(Result<(), &std::io::Error>) + Send + 'static) {
+        match &self.wal_syncer {
+            Some(syncer) => syncer.when_durable(Box::new(answer)),
+            None => answer(Ok(())),
+        }
     }
 
     /// After a background write: once the log is long, asks the checkpointer to finish, and
@@ -245,13 +291,6 @@ impl Booth {
 
     pub(super) fn checkpoint_asked(&mut self) -> Option<&mut tokio::sync::oneshot::Receiver<()>> {
         self.checkpoint_asked.as_mut()
-    }
-
-    /// Does the deferred work that is due, and publishes the snapshot if it changed.
-    pub fn catch_up(&mut self) {
-        if self.nwave.catch_up(self.clock.now()) {
-            self.publish();
-        }
     }
 
     pub fn subscribe_snapshots(&self) -> watch::Receiver<Snapshot> {

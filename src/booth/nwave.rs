@@ -1,18 +1,17 @@
-//! Nwave sensor sessions in the booth: a batch of deliveries is applied in one transaction (the
-//! refused ones quarantined in the same transaction), then answered, so that the consumer
+//! Nwave sensor sessions in the booth: a batch of deliveries is applied (`nwave_batch`), the
+//! refused ones quarantined in the same transaction, then answered, so that the consumer
 //! acknowledges only what is committed. The positions' board stays in memory for the screen;
 //! the link's state comes from the consumer.
 
+use super::nwave_batch::UnfinishedBatch;
+use super::occupancy::{PositionChange, Summariser};
 use super::runner::{BoothClient, BoothGone};
 use super::{Booth, Event};
 use crate::config::NwaveSettings;
-use crate::domain::nwave::{
-    Applied, Board, DeliveryOrigin, OccupancySummary, OverstayLimits, PositionState, parse,
-};
+use crate::domain::nwave::{Applied, Board, DeliveryOrigin, OccupancySummary, OverstayLimits};
 use crate::store::nwave as nwave_store;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -49,7 +48,7 @@ pub struct BatchApplied {
 }
 
 impl BatchApplied {
-    fn count(&mut self, applied: Applied) {
+    pub(super) fn count(&mut self, applied: Applied) {
         match applied {
             Applied::New => self.new += 1,
             Applied::Merged => self.merged += 1,
@@ -59,7 +58,7 @@ impl BatchApplied {
         }
     }
 
-    fn add(&mut self, other: &BatchApplied) {
+    pub(super) fn add(&mut self, other: &BatchApplied) {
         self.new += other.new;
         self.merged += other.merged;
         self.duplicates += other.duplicates;
@@ -113,36 +112,28 @@ pub struct NwaveView {
     pub occupancy: OccupancySummary,
 }
 
-/// A summary that takes less than this is redone after every batch (when not deferred).
-const CHEAP_SUMMARY: Duration = Duration::from_millis(1);
-/// Deferred summaries are redone when the booth is idle, at most this often, and at most
-/// 1 % of the booth's time (a summary of 10,000 bays took up to 25 ms under the soak's load,
-/// and a scan that comes meanwhile waits for it): the screen's bay counts are about a second
-/// old, more only on a very large site.
-const DEFERRED_SUMMARY_EVERY: Duration = Duration::from_secs(1);
-const DEFERRED_SUMMARY_SHARE: u32 = 100;
 /// How often old sessions and quarantined messages are deleted, and how many sessions at most
 /// at a time (a backlog is worked off a slice per link beat, so no event waits long).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 const PRUNE_SLICE: usize = 5000;
 
+/// Where the bays' occupancy summary is made.
+enum Summaries {
+    /// In line after every change: a booth driven directly (tests), or without `[nwave]`.
+    InLine(Board),
+    /// On a thread of its own ([`Booth::detach_slow_work`]), which keeps the board.
+    Thread(Summariser),
+}
+
 /// The booth's Nwave state.
 pub(super) struct NwaveState {
     /// Whether `[nwave]` is configured (the snapshot shows the view only then).
     enabled: bool,
-    board: Board,
+    summaries: Summaries,
     limits: OverstayLimits,
     view: Arc<NwaveView>,
-    /// How long the last occupancy summary took, and when it was made: on a large site the
-    /// summary is redone after a batch only when that costs at most 5% of the booth's time;
-    /// the consumer's beat (every second) redoes it anyway.
-    summary_cost: Duration,
-    summarised_at: Instant,
-    /// Set by the booth's thread: batches leave the summary to [`NwaveState::catch_up`], so
-    /// that a scan never waits for a summary (a fifth of the booth's time at 500 msg/s).
-    defer: bool,
-    /// Batches were applied since the last summary.
-    stale: bool,
+    /// A batch left unfinished for an urgent event (`nwave_batch`).
+    pub(super) unfinished: Option<UnfinishedBatch>,
     keep_days: u32,
     /// When to prune next (at a link beat).
     prune_at: Instant,
@@ -165,13 +156,10 @@ impl NwaveState {
         };
         Ok(NwaveState {
             enabled: settings.is_some(),
-            board,
+            summaries: Summaries::InLine(board),
             limits,
             view: Arc::new(view),
-            summary_cost: Duration::ZERO,
-            summarised_at: Instant::now(),
-            defer: false,
-            stale: false,
+            unfinished: None,
             keep_days: settings.map_or(crate::config::DEFAULT_KEEP_DAYS, |s| s.keep_days),
             prune_at: Instant::now(),
         })
@@ -181,88 +169,62 @@ impl NwaveState {
         self.enabled.then(|| self.view.clone())
     }
 
-    /// Changes the view; redoes the occupancy summary when `force`d or cheap enough.
-    fn update(&mut self, now: DateTime<Utc>, force: bool, change: impl FnOnce(&mut NwaveView)) {
-        let view = Arc::make_mut(&mut self.view);
-        change(view);
-        // Deferred (the booth's thread), summaries wait for `catch_up`, whatever the caller.
-        let due = !self.defer
-            && (force
-                || self.summary_cost < CHEAP_SUMMARY
-                || self.summarised_at.elapsed() >= self.summary_cost * 20);
-        if due {
-            self.summarise(now);
-        } else {
-            self.stale = true;
+    /// Moves the summary to a thread of its own, which hands each one to `deliver`.
+    pub(super) fn detach_summaries(
+        &mut self,
+        now: DateTime<Utc>,
+        deliver: impl Fn(OccupancySummary) -> bool + Send + 'static,
+    ) -> std::io::Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if let Summaries::InLine(board) = &mut self.summaries {
+            let board = std::mem::take(board);
+            self.summaries =
+                Summaries::Thread(Summariser::start(board, self.limits.clone(), now, deliver)?);
+        }
+        Ok(())
+    }
+
+    pub(super) fn update(&mut self, change: impl FnOnce(&mut NwaveView)) {
+        change(Arc::make_mut(&mut self.view));
+    }
+
+    pub(super) fn positions_changed(&mut self, now: DateTime<Utc>, positions: Vec<PositionChange>) {
+        if positions.is_empty() {
+            return;
+        }
+        match &mut self.summaries {
+            Summaries::InLine(board) => {
+                for (network_id, state) in positions {
+                    board.set(&network_id, state);
+                }
+                self.summarise_in_line(now);
+            }
+            Summaries::Thread(summariser) => summariser.positions_changed(now, positions),
         }
     }
 
-    fn summarise(&mut self, now: DateTime<Utc>) {
-        let started = Instant::now();
-        Arc::make_mut(&mut self.view).occupancy = self.board.summary(now, &self.limits);
-        self.summary_cost = started.elapsed();
-        self.summarised_at = Instant::now();
-        self.stale = false;
-    }
-
-    pub(super) fn defer_summaries(&mut self, defer: bool) {
-        self.defer = defer;
-    }
-
-    /// The deferred summary, when one is due; whether the view changed.
-    pub(super) fn catch_up(&mut self, now: DateTime<Utc>) -> bool {
-        let due = self.stale
-            && self.summarised_at.elapsed()
-                >= DEFERRED_SUMMARY_EVERY.max(self.summary_cost * DEFERRED_SUMMARY_SHARE);
-        if due {
-            self.summarise(now);
+    /// Time passed: overstay moves with the clock.
+    fn clock_moved(&mut self, now: DateTime<Utc>) {
+        match &self.summaries {
+            Summaries::InLine(_) => self.summarise_in_line(now),
+            Summaries::Thread(summariser) => summariser.clock_moved(now),
         }
-        due
+    }
+
+    fn summarise_in_line(&mut self, now: DateTime<Utc>) {
+        if let Summaries::InLine(board) = &self.summaries {
+            let occupancy = board.summary(now, &self.limits);
+            self.update(|v| v.occupancy = occupancy);
+        }
     }
 }
 
 impl Booth {
-    pub(super) fn nwave_batch(&mut self, batch: NwaveBatch) {
-        let now = self.clock.now();
-        let result = match &self.wal_syncer {
-            // Durable when the syncer has synced the log; it answers then (group commit).
-            Some(_) => self
-                .store
-                .without_fsync(|store| apply_nwave(store, &batch.deliveries, now)),
-            None => apply_nwave(&mut self.store, &batch.deliveries, now),
-        };
-        let answer = match result {
-            Ok((applied, positions)) => {
-                for (network_id, state) in positions {
-                    self.nwave.board.set(&network_id, state);
-                }
-                if applied.quarantined > 0 {
-                    tracing::warn!(
-                        quarantined = applied.quarantined,
-                        "Nwave messages refused and kept in quarantine"
-                    );
-                }
-                self.nwave.update(now, false, |v| {
-                    v.totals.add(&applied);
-                    v.last_message_at = Some(now);
-                });
-                Ok(applied)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, messages = batch.deliveries.len(), "Nwave batch not applied");
-                self.nwave.update(now, false, |v| v.failed_batches += 1);
-                Err(BatchFailed(e.to_string()))
-            }
-        };
-        self.after_background_write();
-        match (batch.reply, answer, &self.wal_syncer) {
-            (Some(reply), Ok(applied), Some(syncer)) => syncer.answer_when_durable(reply, applied),
-            (Some(reply), answer, _) => {
-                // The consumer may have gone (shutdown): the broker then redelivers, harmlessly.
-                let _ = reply.send(answer);
-            }
-            (None, _, _) => {}
-        }
+    /// The bays' summary, made off the booth's thread.
+    pub(super) fn occupancy_made(&mut self, occupancy: OccupancySummary) {
+        self.nwave.update(|v| v.occupancy = occupancy);
     }
 
     pub(super) fn nwave_link(&mut self, link: NwaveLink) {
@@ -277,8 +239,9 @@ impl Booth {
                 other => tracing::info!(link = ?other, "Nwave broker link"),
             }
         }
+        self.nwave.update(|v| v.link = link);
         // Also the consumer's periodic beat: overstay moves with the clock.
-        self.nwave.update(now, true, |v| v.link = link);
+        self.nwave.clock_moved(now);
         if self.nwave.prune_at <= Instant::now() {
             self.nwave_prune(now);
         }
@@ -331,48 +294,5 @@ impl BoothClient {
     /// The broker link's state (and a periodic beat that refreshes overstay).
     pub async fn nwave_link(&self, link: NwaveLink) -> Result<(), BoothGone> {
         self.send(Event::NwaveLink(link)).await
-    }
-}
-
-/// One transaction: every message applied or quarantined, or nothing at all. A message
-/// whose session the store cannot read back (edited by hand) is quarantined rather than
-/// blocking the queue forever: the batch is rolled back and applied again without it.
-#[allow(clippy::type_complexity)]
-fn apply_nwave(
-    store: &mut Store,
-    deliveries: &[NwaveDelivery],
-    now: DateTime<Utc>,
-) -> Result<(BatchApplied, Vec<(String, Option<PositionState>)>), StoreError> {
-    let mut unreadable: HashMap<usize, String> = HashMap::new();
-    'attempt: loop {
-        let tx = store.transaction()?;
-        let mut applied = BatchApplied::default();
-        let mut positions = Vec::new();
-        for (i, d) in deliveries.iter().enumerate() {
-            let refused = match (unreadable.get(&i), parse(&d.payload)) {
-                (Some(reason), _) => Some(reason.clone()),
-                (None, Err(rejection)) => Some(rejection.reason),
-                (None, Ok(message)) => match nwave_store::apply_message(&tx, &message, now) {
-                    Ok(written) => {
-                        applied.count(written.applied);
-                        positions.extend(written.positions);
-                        None
-                    }
-                    Err(e @ StoreError::Corrupt { .. }) => {
-                        tracing::error!(error = %e, "Nwave message cannot be applied to its stored session");
-                        unreadable.insert(i, format!("cannot apply to the stored session: {e}"));
-                        continue 'attempt;
-                    }
-                    Err(e) => return Err(e),
-                },
-            };
-            if let Some(reason) = refused {
-                tracing::debug!(reason, "Nwave message quarantined");
-                nwave_store::quarantine(&tx, &d.payload, &reason, &d.origin, now)?;
-                applied.quarantined += 1;
-            }
-        }
-        tx.commit()?;
-        return Ok((applied, positions));
     }
 }

@@ -26,29 +26,43 @@ pub struct RemoteIoFailed;
 impl Booth {
     pub(super) fn remote_io(&mut self, report: RemoteIoReport) {
         let now = self.clock.now();
-        let result = remote_io::record(
-            self.store.conn(),
-            &report.device,
-            &report.key_sha256,
-            &report.address,
-            now,
-        );
-        let answer = match result {
-            Ok(()) => {
-                tracing::info!(
-                    device = report.device,
-                    address = report.address,
-                    "remote IO device reported its address"
-                );
-                Ok(now)
+        let result = self.background_write(|store| {
+            remote_io::record(
+                store.conn(),
+                &report.device,
+                &report.key_sha256,
+                &report.address,
+                now,
+            )
+        });
+        if let Err(e) = result {
+            tracing::error!(device = report.device, error = %e, "remote IO report not recorded");
+            if let Some(reply) = report.reply {
+                let _ = reply.send(Err(RemoteIoFailed));
             }
-            Err(e) => {
-                tracing::error!(device = report.device, error = %e, "remote IO report not recorded");
-                Err(RemoteIoFailed)
-            }
-        };
-        if let Some(reply) = report.reply {
-            let _ = reply.send(answer);
+            return;
         }
+        self.after_background_write();
+        let RemoteIoReport {
+            device,
+            address,
+            reply,
+            ..
+        } = report;
+        self.when_durable(move |synced| {
+            let answer = match synced {
+                Ok(()) => {
+                    tracing::info!(device, address, "remote IO device reported its address");
+                    Ok(now)
+                }
+                Err(e) => {
+                    tracing::error!(device, error = %e, "remote IO report not on disk");
+                    Err(RemoteIoFailed)
+                }
+            };
+            if let Some(reply) = reply {
+                let _ = reply.send(answer);
+            }
+        });
     }
 }

@@ -7,9 +7,8 @@
 //! Events come in two queues: the lanes, gates and attendant on one, background work (Nwave
 //! batches, remote IO reports) on the other. The booth always takes the first queue first, so
 //! a scan waits at most for the one background event already being handled, never for a
-//! backlog of them; when both are empty it does its deferred work ([`Booth::catch_up`]). While
-//! the log's checkpointer finishes a checkpoint ([`Booth::background_paused`]), only the first
-//! queue is taken.
+//! backlog of them. While the log's checkpointer finishes a checkpoint
+//! ([`Booth::background_paused`]), only the first queue is taken.
 
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};
 use super::{
@@ -210,13 +209,14 @@ impl BoothHandle {
         let snapshots = booth.subscribe_snapshots();
         let activity = booth.activity_tx.clone();
         let mut booth = booth;
-        booth.detach_slow_work()?;
+        booth.detach_slow_work(background.downgrade())?;
         let thread = std::thread::Builder::new()
             .name("booth".into())
             .spawn(move || {
-                let handle = |booth: &mut Booth, event: Event| {
+                let handle = |booth: &mut Booth, event: Event, urgent: &mpsc::Receiver<Event>| {
                     let kind = event.kind();
-                    for effect in timed(kind, || booth.handle(event)) {
+                    let urgent_waits = || !urgent.is_empty();
+                    for effect in timed(kind, || booth.handle_between(event, &urgent_waits)) {
                         if effects.send(effect).is_err() {
                             tracing::warn!("an effect was decided after its devices stopped");
                         }
@@ -224,26 +224,31 @@ impl BoothHandle {
                 };
                 loop {
                     let paused = booth.background_paused();
-                    let event = match queues.ready(paused) {
+                    // The rest of a batch that stopped for an urgent event, before any other
+                    // background event, once nothing urgent waits.
+                    if !paused && booth.has_unfinished_batch() && queues.urgent.is_empty() {
+                        let urgent_waits = || !queues.urgent.is_empty();
+                        timed("nwave", || booth.resume_nwave_batch(&urgent_waits));
+                        continue;
+                    }
+                    let event = match queues.ready(paused || booth.has_unfinished_batch()) {
                         Some(event) => event,
-                        None => {
-                            timed("catch_up", || booth.catch_up());
-                            match queues.wait(booth.checkpoint_asked()) {
-                                Waited::Event(event) => event,
-                                Waited::Resumed => continue,
-                                Waited::Closed => break,
-                            }
-                        }
+                        None => match queues.wait(booth.checkpoint_asked()) {
+                            Waited::Event(event) => event,
+                            Waited::Resumed => continue,
+                            Waited::Closed => break,
+                        },
                     };
                     if matches!(event, Event::Shutdown) {
                         // What was already queued behind is still done (a Nwave batch is
                         // then acknowledged rather than delivered again).
+                        booth.resume_nwave_batch(&|| false);
                         while let Ok(event) = queues.background.try_recv() {
-                            handle(&mut booth, event);
+                            handle(&mut booth, event, &queues.urgent);
                         }
                         break;
                     }
-                    handle(&mut booth, event);
+                    handle(&mut booth, event, &queues.urgent);
                 }
                 tracing::info!("booth stopped");
             })?;

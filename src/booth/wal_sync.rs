@@ -1,33 +1,27 @@
-//! Group commit for the Nwave batches: the booth commits a batch without waiting for the disk
-//! and hands its answer to this thread, which syncs the write-ahead log once for every batch
-//! committed meanwhile and only then answers them, so the broker's messages are acknowledged
-//! only once they are durable. A scan on the booth's thread therefore never waits for a
-//! batch's fsync, and a burst of batches costs one fsync instead of one each.
+//! Group commit for background writes (Nwave batches, remote IO reports): the booth commits
+//! one without waiting for the disk and hands its answer to this thread, which syncs the
+//! write-ahead log once for every commit made meanwhile and only then answers them, so that
+//! the broker's messages are acknowledged, and a device told its address is recorded, only
+//! once durable. A scan on the booth's thread therefore never waits for their fsync, and a
+//! burst of them costs one fsync instead of one each.
 
-use super::nwave::{BatchApplied, BatchFailed};
 use std::path::PathBuf;
 use std::sync::mpsc;
-use tokio::sync::oneshot;
 
-type Reply = oneshot::Sender<Result<BatchApplied, BatchFailed>>;
-
-/// A committed batch waiting for the log to be synced.
-struct Committed {
-    reply: Reply,
-    applied: BatchApplied,
-}
+/// What to do once the log is synced, or could not be: answer whoever waits for the commit.
+pub(super) type WhenDurable = Box<dyn FnOnce(Result<(), &std::io::Error>) + Send>;
 
 /// The syncing thread. Dropping it answers what is still waiting, then joins the thread.
 pub(super) struct WalSyncer {
     /// `None` once dropping: closing the channel is what stops the thread.
-    committed: Option<mpsc::Sender<Committed>>,
+    committed: Option<mpsc::Sender<WhenDurable>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl WalSyncer {
     /// Starts the thread for the database at `database`.
     pub(super) fn start(database: PathBuf) -> std::io::Result<WalSyncer> {
-        let (committed, waiting) = mpsc::channel::<Committed>();
+        let (committed, waiting) = mpsc::channel::<WhenDurable>();
         let thread = std::thread::Builder::new()
             .name("wal-sync".into())
             .spawn(move || {
@@ -36,16 +30,11 @@ impl WalSyncer {
                     batch.extend(waiting.try_iter());
                     let synced = crate::store::sync_wal(&database);
                     if let Err(e) = &synced {
-                        tracing::error!(error = %e, batches = batch.len(),
-                            "cannot sync the database's log: the Nwave batches are not acknowledged and come again");
+                        tracing::error!(error = %e, commits = batch.len(),
+                            "cannot sync the database's log: the commits waiting for it are not answered as done");
                     }
-                    for Committed { reply, applied } in batch {
-                        let answer = match &synced {
-                            Ok(()) => Ok(applied),
-                            Err(e) => Err(BatchFailed(format!("cannot sync the database: {e}"))),
-                        };
-                        // The consumer may have gone (shutdown): the broker then redelivers.
-                        let _ = reply.send(answer);
+                    for answer in batch {
+                        answer(synced.as_ref().map(|_| ()));
                     }
                 }
             })?;
@@ -55,16 +44,14 @@ impl WalSyncer {
         })
     }
 
-    /// Answers `reply` with `applied` once the log holding the batch is synced.
-    pub(super) fn answer_when_durable(&self, reply: Reply, applied: BatchApplied) {
+    /// Calls `answer` once the log holding what was just committed is synced (or failed to).
+    pub(super) fn when_durable(&self, answer: WhenDurable) {
         let Some(committed) = &self.committed else {
             return;
         };
-        if let Err(mpsc::SendError(Committed { reply, .. })) =
-            committed.send(Committed { reply, applied })
-        {
-            // The thread is gone (it panicked): say so, and the broker delivers again.
-            let _ = reply.send(Err(BatchFailed("the log's sync thread stopped".into())));
+        if let Err(mpsc::SendError(answer)) = committed.send(answer) {
+            // The thread is gone (it panicked): nothing can be called durable.
+            answer(Err(&std::io::Error::other("the log's sync thread stopped")));
         }
     }
 }
@@ -81,39 +68,41 @@ impl Drop for WalSyncer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc::Receiver;
 
-    fn applied(new: u64) -> BatchApplied {
-        BatchApplied {
-            new,
-            ..BatchApplied::default()
-        }
+    fn answer_to(n: u32) -> (WhenDurable, Receiver<Result<u32, String>>) {
+        let (tx, rx) = mpsc::channel();
+        let answer: WhenDurable = Box::new(move |synced| {
+            let _ = tx.send(synced.map(|()| n).map_err(|e| e.to_string()));
+        });
+        (answer, rx)
     }
 
     #[test]
-    fn batches_are_answered_once_the_log_is_synced_or_failed_when_it_cannot_be() {
+    fn commits_are_answered_once_the_log_is_synced_or_failed_when_it_cannot_be() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("booth.db");
         let store = crate::store::Store::open(&path).unwrap();
         let syncer = WalSyncer::start(path.clone()).unwrap();
         let answers: Vec<_> = (0..3)
             .map(|n| {
-                let (reply, answer) = oneshot::channel();
-                syncer.answer_when_durable(reply, applied(n));
-                answer
+                let (answer, rx) = answer_to(n);
+                syncer.when_durable(answer);
+                rx
             })
             .collect();
         for (n, answer) in answers.into_iter().enumerate() {
-            assert_eq!(answer.blocking_recv().unwrap().unwrap(), applied(n as u64));
+            assert_eq!(answer.recv().unwrap(), Ok(n as u32));
         }
         drop(syncer);
         drop(store);
 
         // A database that is not there: nothing can be made durable, so nothing is
-        // acknowledged (the broker delivers those messages again).
+        // answered as done (the broker delivers those messages again).
         let syncer = WalSyncer::start(dir.path().join("gone/booth.db")).unwrap();
-        let (reply, answer) = oneshot::channel();
-        syncer.answer_when_durable(reply, applied(1));
-        let failed = answer.blocking_recv().unwrap().unwrap_err();
-        assert!(failed.0.contains("cannot sync the database"), "{failed:?}");
+        let (answer, rx) = answer_to(1);
+        syncer.when_durable(answer);
+        let failed = rx.recv().unwrap().unwrap_err();
+        assert!(failed.contains("No such file"), "{failed}");
     }
 }
