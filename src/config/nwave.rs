@@ -97,7 +97,10 @@ pub const DEFAULT_QUEUE: &str = "nwave.parking_sessions";
 /// Batches of up to 1000: a commit's fsync on a slow disk costs tens of milliseconds, so larger
 /// batches, not faster statements, set the pace (see the benchmark).
 pub const DEFAULT_PREFETCH: u16 = 2000;
-pub const DEFAULT_LINGER: Duration = Duration::from_millis(20);
+/// How long a batch waits for more deliveries: 100 ms makes about five times fewer, larger
+/// commits at the soak's 500 messages/s than 20 ms did, and so less of the log written again
+/// (the same index pages are in every commit), which leaves the disk to the scans' commits.
+pub const DEFAULT_LINGER: Duration = Duration::from_millis(100);
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Deserialize)]
@@ -177,13 +180,13 @@ pub(super) fn validate(
         },
     };
     let batch_linger = match raw.batch_linger_ms {
-        None => Duration::from_millis(20),
+        None => DEFAULT_LINGER,
         Some(ms) if (0..=5000).contains(&ms) => Duration::from_millis(ms as u64),
         Some(ms) => {
             problems.push(format!(
                 "nwave.batch_linger_ms: {ms} is not between 0 and 5000"
             ));
-            Duration::from_millis(20)
+            DEFAULT_LINGER
         }
     };
     let max_message_bytes = match raw.max_message_bytes {
