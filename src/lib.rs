@@ -10,10 +10,11 @@
 //!   the gate protocol and the simulated devices (`clearpark sim`, the demo).
 //! * [`api`] — the embedded HTTP API (axum): find-device, set-ip, sync lists, drivers' sessions.
 //! * [`nwave`] — Nwave sensor sessions from RabbitMQ: consumer, publisher, replay generator.
+//! * [`tui`] — the attendant's console (ratatui): state and keys, lists, drawing.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
 //! * [`runtime`] — starts a booth with its adapters under one shutdown token.
 //!
-//! Adapters (`store`, `devices`, `api`, and later nwave, tui) depend on `booth` and `domain`,
+//! Adapters (`store`, `devices`, `api`, `nwave`, `tui`) depend on `booth` and `domain`,
 //! never on each other; the binary (`src/main.rs`) wires them together.
 
 pub mod api;
