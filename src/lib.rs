@@ -13,6 +13,7 @@
 //! * [`tui`] — the attendant's console (ratatui): state and keys, lists, drawing.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
 //! * [`runtime`] — starts a booth with its adapters under one shutdown token.
+//! * `worker` — a thread fed by a channel, stopped and joined on drop: the booth's helpers.
 //!
 //! Adapters (`store`, `devices`, `api`, `nwave`, `tui`) depend on `booth` and `domain`,
 //! never on each other; the binary (`src/main.rs`) wires them together.
@@ -27,3 +28,4 @@ pub mod nwave;
 pub mod runtime;
 pub mod store;
 pub mod tui;
+mod worker;

@@ -227,12 +227,11 @@ impl Booth {
         &mut self,
         summaries_to: tokio::sync::mpsc::WeakSender<Event>,
     ) -> std::io::Result<()> {
-        self.nwave
-            .detach_summaries(self.clock.now(), move |summary| {
-                summaries_to
-                    .upgrade()
-                    .is_some_and(|booth| booth.try_send(Event::Occupancy(summary)).is_ok())
-            })?;
+        self.nwave.detach_summaries(move |summary| {
+            summaries_to
+                .upgrade()
+                .is_some_and(|booth| booth.try_send(Event::Occupancy(summary)).is_ok())
+        })?;
         self.wal_syncer = Some(wal_sync::WalSyncer::start(self.store.path().to_owned())?);
         self.checkpointer = Some(
             self.store

@@ -172,7 +172,6 @@ impl NwaveState {
     /// Moves the summary to a thread of its own, which hands each one to `deliver`.
     pub(super) fn detach_summaries(
         &mut self,
-        now: DateTime<Utc>,
         deliver: impl Fn(OccupancySummary) -> bool + Send + 'static,
     ) -> std::io::Result<()> {
         if !self.enabled {
@@ -181,7 +180,7 @@ impl NwaveState {
         if let Summaries::InLine(board) = &mut self.summaries {
             let board = std::mem::take(board);
             self.summaries =
-                Summaries::Thread(Summariser::start(board, self.limits.clone(), now, deliver)?);
+                Summaries::Thread(Summariser::start(board, self.limits.clone(), deliver)?);
         }
         Ok(())
     }

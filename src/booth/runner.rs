@@ -151,6 +151,11 @@ enum Waited {
 }
 
 impl Queues {
+    /// Whether a lane, gate or attendant event waits: long background work then stops early.
+    fn urgent_waits(&self) -> bool {
+        !self.urgent.is_empty()
+    }
+
     /// The next event without waiting, urgent first; background ones only when not `paused`.
     fn ready(&mut self, paused: bool) -> Option<Event> {
         self.urgent
@@ -213,10 +218,9 @@ impl BoothHandle {
         let thread = std::thread::Builder::new()
             .name("booth".into())
             .spawn(move || {
-                let handle = |booth: &mut Booth, event: Event, urgent: &mpsc::Receiver<Event>| {
+                let handle = |booth: &mut Booth, event: Event, urgent_waits: &dyn Fn() -> bool| {
                     let kind = event.kind();
-                    let urgent_waits = || !urgent.is_empty();
-                    for effect in timed(kind, || booth.handle_between(event, &urgent_waits)) {
+                    for effect in timed(kind, || booth.handle_between(event, urgent_waits)) {
                         if effects.send(effect).is_err() {
                             tracing::warn!("an effect was decided after its devices stopped");
                         }
@@ -226,9 +230,10 @@ impl BoothHandle {
                     let paused = booth.background_paused();
                     // The rest of a batch that stopped for an urgent event, before any other
                     // background event, once nothing urgent waits.
-                    if !paused && booth.has_unfinished_batch() && queues.urgent.is_empty() {
-                        let urgent_waits = || !queues.urgent.is_empty();
-                        timed("nwave", || booth.resume_nwave_batch(&urgent_waits));
+                    if !paused && booth.has_unfinished_batch() && !queues.urgent_waits() {
+                        timed("nwave", || {
+                            booth.resume_nwave_batch(&|| queues.urgent_waits())
+                        });
                         continue;
                     }
                     let event = match queues.ready(paused || booth.has_unfinished_batch()) {
@@ -240,15 +245,15 @@ impl BoothHandle {
                         },
                     };
                     if matches!(event, Event::Shutdown) {
-                        // What was already queued behind is still done (a Nwave batch is
-                        // then acknowledged rather than delivered again).
+                        // What was already queued behind is still done, each batch whole (a
+                        // Nwave batch is then acknowledged rather than delivered again).
                         booth.resume_nwave_batch(&|| false);
                         while let Ok(event) = queues.background.try_recv() {
-                            handle(&mut booth, event, &queues.urgent);
+                            handle(&mut booth, event, &|| false);
                         }
                         break;
                     }
-                    handle(&mut booth, event, &queues.urgent);
+                    handle(&mut booth, event, &|| queues.urgent_waits());
                 }
                 tracing::info!("booth stopped");
             })?;

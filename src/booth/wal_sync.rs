@@ -5,6 +5,7 @@
 //! once durable. A scan on the booth's thread therefore never waits for their fsync, and a
 //! burst of them costs one fsync instead of one each.
 
+use crate::worker::Worker;
 use std::path::PathBuf;
 use std::sync::mpsc;
 
@@ -12,55 +13,33 @@ use std::sync::mpsc;
 pub(super) type WhenDurable = Box<dyn FnOnce(Result<(), &std::io::Error>) + Send>;
 
 /// The syncing thread. Dropping it answers what is still waiting, then joins the thread.
-pub(super) struct WalSyncer {
-    /// `None` once dropping: closing the channel is what stops the thread.
-    committed: Option<mpsc::Sender<WhenDurable>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+pub(super) struct WalSyncer(Worker<WhenDurable>);
 
 impl WalSyncer {
     /// Starts the thread for the database at `database`.
     pub(super) fn start(database: PathBuf) -> std::io::Result<WalSyncer> {
-        let (committed, waiting) = mpsc::channel::<WhenDurable>();
-        let thread = std::thread::Builder::new()
-            .name("wal-sync".into())
-            .spawn(move || {
-                while let Ok(first) = waiting.recv() {
-                    let mut batch = vec![first];
-                    batch.extend(waiting.try_iter());
-                    let synced = crate::store::sync_wal(&database);
-                    if let Err(e) = &synced {
-                        tracing::error!(error = %e, commits = batch.len(),
-                            "cannot sync the database's log: the commits waiting for it are not answered as done");
-                    }
-                    for answer in batch {
-                        answer(synced.as_ref().map(|_| ()));
-                    }
+        let worker = Worker::spawn("wal-sync", move |waiting: mpsc::Receiver<WhenDurable>| {
+            while let Ok(first) = waiting.recv() {
+                let mut batch = vec![first];
+                batch.extend(waiting.try_iter());
+                let synced = crate::store::sync_wal(&database);
+                if let Err(e) = &synced {
+                    tracing::error!(error = %e, commits = batch.len(),
+                        "cannot sync the database's log: the commits waiting for it are not answered as done");
                 }
-            })?;
-        Ok(WalSyncer {
-            committed: Some(committed),
-            thread: Some(thread),
-        })
+                for answer in batch {
+                    answer(synced.as_ref().map(|_| ()));
+                }
+            }
+        })?;
+        Ok(WalSyncer(worker))
     }
 
     /// Calls `answer` once the log holding what was just committed is synced (or failed to).
     pub(super) fn when_durable(&self, answer: WhenDurable) {
-        let Some(committed) = &self.committed else {
-            return;
-        };
-        if let Err(mpsc::SendError(answer)) = committed.send(answer) {
+        if let Err(answer) = self.0.send(answer) {
             // The thread is gone (it panicked): nothing can be called durable.
             answer(Err(&std::io::Error::other("the log's sync thread stopped")));
-        }
-    }
-}
-
-impl Drop for WalSyncer {
-    fn drop(&mut self) {
-        self.committed = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
         }
     }
 }

@@ -138,10 +138,7 @@ impl Store {
     /// The file is created with mode 0600: it holds customer data and token hashes.
     pub fn open(path: &Path) -> Result<Store> {
         create_private_file(path)?;
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
+        let conn = connect(path, OpenFlags::default())?;
         let mut store = Store {
             conn,
             path: path.to_owned(),
@@ -154,14 +151,10 @@ impl Store {
 
     /// Opens an existing, initialised database read-only, for lists and screens.
     pub fn open_read_only(path: &Path) -> Result<Store> {
-        let conn = Connection::open_with_flags(
+        let conn = connect(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
+        )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let store = Store {
@@ -263,6 +256,14 @@ impl Store {
 }
 
 /// Creates the database file with owner-only permissions if it does not exist yet.
+/// A connection to the database at `path`; an error names the file.
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 fn create_private_file(path: &Path) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     if path.exists() {

@@ -16,6 +16,7 @@
 //! the log reaches [`SAFETY_CHECKPOINT_PAGES`], in case nobody asks.
 
 use super::{Result, Store, StoreError};
+use crate::worker::Worker;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -114,26 +115,19 @@ impl Store {
 /// A thread that copies the write-ahead log into the database on a connection of its own,
 /// every [`CHECKPOINT_EVERY`] and when asked. Dropping it stops the thread and waits for it.
 pub struct Checkpointer {
-    /// Requests to checkpoint now, each with its answer. `None` once dropping: closing the
-    /// channel is what stops the thread.
-    requests: Option<mpsc::Sender<oneshot::Sender<()>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Requests to checkpoint now, each with its answer.
+    requests: Worker<oneshot::Sender<()>>,
 }
 
 impl Checkpointer {
     fn start(path: &Path, every: Duration) -> Result<Checkpointer> {
-        let conn = Connection::open_with_flags(
+        let conn = super::connect(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
-        let (requests, asked) = mpsc::channel::<oneshot::Sender<()>>();
-        let thread = std::thread::Builder::new()
-            .name("checkpoint".into())
-            .spawn(move || {
+        )?;
+        let requests = Worker::spawn(
+            "checkpoint",
+            move |asked: mpsc::Receiver<oneshot::Sender<()>>| {
                 // Said once when checkpoints start failing, not ten times a second.
                 let mut failing = false;
                 loop {
@@ -157,25 +151,21 @@ impl Checkpointer {
                         let _ = answer.send(());
                     }
                 }
-            })
-            .map_err(|source| StoreError::Thread {
-                name: "checkpoint",
-                source,
-            })?;
-        Ok(Checkpointer {
-            requests: Some(requests),
-            thread: Some(thread),
-        })
+            },
+        )
+        .map_err(|source| StoreError::Thread {
+            name: "checkpoint",
+            source,
+        })?;
+        Ok(Checkpointer { requests })
     }
 
     /// Asks for a checkpoint now. The answer comes once it is done, or is dropped if the thread
     /// has gone; either way the caller may go on.
     pub fn finish(&self) -> oneshot::Receiver<()> {
         let (answer, done) = oneshot::channel();
-        if let Some(requests) = &self.requests {
-            // A send error drops the answer, which tells the caller at once.
-            let _ = requests.send(answer);
-        }
+        // A send error drops the answer, which tells the caller at once.
+        let _ = self.requests.send(answer);
         done
     }
 }
@@ -186,15 +176,6 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
         Ok((row.get(1)?, row.get(2)?))
     })
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.requests = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 #[cfg(test)]
