@@ -6,7 +6,7 @@ use crate::booth::{BoothClient, NwaveDelivery, NwaveLink, Snapshot};
 use crate::config::NwaveSettings;
 use crate::domain::nwave::{DeliveryOrigin, OverstayLimits};
 use crate::nwave::replay::{self, ReplayPlan, Sent};
-use chrono::{TimeDelta, Utc};
+use chrono::{DurationRound, TimeDelta, Utc};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +17,8 @@ pub const DEMO_BAYS: usize = 96;
 const CATCH_UP_BATCH: usize = 250;
 /// The link's beat: refreshes overstay on screen.
 const BEAT: Duration = Duration::from_secs(15);
+/// How long the first log of the bays waits for the summary after the catch-up.
+const SUMMARY_PATIENCE: Duration = Duration::from_secs(5);
 
 /// The demo's `[nwave]`: no broker; two hours' stay, thirty minutes on the first open bay.
 pub fn settings() -> NwaveSettings {
@@ -82,6 +84,24 @@ pub async fn feed(
         to_come = messages.len() - due,
         "simulated Nwave sensors caught up"
     );
+    // The summary comes from a thread of its own, and its time is the booth's clock (whole
+    // seconds): a beat in the next second, and the first summary of that second or later,
+    // counts every bay the catch-up set.
+    let ended = Utc::now();
+    let caught_up_at =
+        ended.duration_trunc(TimeDelta::seconds(1)).unwrap_or(ended) + TimeDelta::seconds(1);
+    tokio::time::sleep((caught_up_at - Utc::now()).to_std().unwrap_or_default()).await;
+    if booth.nwave_link(NwaveLink::Simulated).await.is_err() {
+        return;
+    }
+    let mut summaries = snapshots.clone();
+    let made = summaries.wait_for(|s| {
+        let at = s.nwave.as_ref().and_then(|v| v.occupancy.at);
+        at.is_some_and(|at| at >= caught_up_at)
+    });
+    if tokio::time::timeout(SUMMARY_PATIENCE, made).await.is_err() {
+        tracing::warn!("the bays' summary is late: the counts below may be old");
+    }
     log_occupancy(&snapshots);
     let mut beats = 0u32;
     let mut next = due;
