@@ -6,8 +6,9 @@
 //! * [`domain`] — the rules, pure: price, code validation, the session state machine, receipts.
 //! * [`store`] — the SQLite database: schema, migrations, one module per table group.
 //! * [`booth`] — the one task that decides: events in, commit, effects and snapshots out.
-//! * [`devices`] — each lane's scanner, gate link and printer as tasks, fed by the booth's effects;
-//!   the gate protocol and the simulated devices (`clearpark sim`, the demo).
+//! * [`devices`] — each lane's scanner, gate link and printer as tasks on the lanes' own thread,
+//!   fed by the booth's effects; the gate protocol and the simulated devices (`clearpark sim`,
+//!   the demo).
 //! * [`api`] — the embedded HTTP API (axum): find-device, set-ip, sync lists, drivers' sessions.
 //! * [`nwave`] — Nwave sensor sessions from RabbitMQ: consumer, publisher, replay generator.
 //! * [`tui`] — the attendant's console (ratatui): state and keys, lists, drawing.

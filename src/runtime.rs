@@ -1,4 +1,5 @@
-//! Starts a whole booth from a config: the booth thread, each lane's devices, the Nwave consumer
+//! Starts a whole booth from a config: the booth thread, each lane's devices (on a thread of
+//! their own, [`devices::run_on_own_thread`]), the Nwave consumer
 //! when `[nwave]` names a broker, and (as later adapters land) the API, all under one shutdown
 //! token. The binary's
 //! `run` and `demo` and the integration tests start booths through here.
@@ -46,13 +47,13 @@ impl Running {
         let handle = BoothHandle::spawn(booth, effects_tx)?;
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        tasks.spawn(devices::run(
+        tasks.spawn(devices::run_on_own_thread(
             config.lanes.clone(),
             devices,
             effects_rx,
             handle.client.clone(),
             shutdown.clone(),
-        ));
+        )?);
         if let Some(broker) = config.nwave.as_ref().and_then(|n| n.broker.clone()) {
             tasks.spawn(crate::nwave::consumer::run(
                 broker,

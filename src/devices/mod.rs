@@ -1,5 +1,6 @@
-//! The lanes' devices: each lane's scanner, gate and printer run as tasks of their own, fed by
-//! the booth's effects through [`run`]'s router, and report back to the booth as events.
+//! The lanes' devices: each lane's scanner, gate and printer run as tasks of their own, on a
+//! thread and runtime kept for the lanes ([`run_on_own_thread`]), fed by the booth's effects
+//! through [`run`]'s router, and report back to the booth as events.
 //!
 //! * [`gate`] — the gate controller's protocol and the serial link to it.
 //! * [`scanner`] — serial QR scanners.
@@ -21,6 +22,7 @@ pub mod sim_gate;
 use crate::booth::{BoothClient, Effect, GateCommand, PrintJob};
 use crate::config::{GateEndpoint, LaneConfig, ScannerEndpoint, SerialSpec};
 use std::collections::HashMap;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -39,6 +41,41 @@ impl Default for DeviceOptions {
             sim_gate: sim_gate::lively(),
         }
     }
+}
+
+/// How long the lanes' thread waits, once they stopped, for a port write or open still under
+/// way on its blocking pool (a write gives up after a second of its own).
+const LANES_STOP_PATIENCE: Duration = Duration::from_secs(2);
+
+/// Runs [`run`] on a thread and a single-threaded tokio runtime of their own (`lanes`). A car's
+/// scan and its gate's `OPEN` then never wait for a worker of the main runtime busy with HTTP
+/// requests, the screen or Nwave deliveries: under the soak's load, on the shared runtime, the
+/// effect's way to the gate task and the port write took up to 3.6 and 6.8 ms (README, "Soak").
+/// The future returned ends when the lanes have stopped (shutdown, or the booth's effect
+/// channel closed, or the thread died).
+pub fn run_on_own_thread(
+    lanes: Vec<LaneConfig>,
+    options: DeviceOptions,
+    effects: mpsc::UnboundedReceiver<Effect>,
+    booth: BoothClient,
+    shutdown: CancellationToken,
+) -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_name("lanes-blocking")
+        .build()?;
+    let (stopped_tx, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("lanes".into())
+        .spawn(move || {
+            runtime.block_on(run(lanes, options, effects, booth, shutdown));
+            runtime.shutdown_timeout(LANES_STOP_PATIENCE);
+            let _ = stopped_tx.send(());
+        })?;
+    // A dropped sender (the thread panicked) ends the wait too.
+    Ok(async move {
+        let _ = stopped.await;
+    })
 }
 
 /// Starts every lane's devices and routes the booth's effects to them. Returns when all have
