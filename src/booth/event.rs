@@ -53,15 +53,29 @@ impl Event {
         }
     }
 
-    /// Whether the event is background work (bay sensors, remote IO reports) that a driver at
-    /// a barrier must never wait behind: the booth takes it only when no lane, gate or
-    /// attendant event is waiting. Within each kind the order is kept.
-    pub fn is_background(&self) -> bool {
-        matches!(
-            self,
-            Event::Nwave(_) | Event::NwaveLink(_) | Event::Occupancy(_) | Event::RemoteIo(_)
-        )
+    /// Which of the booth's queues the event waits in ([`Priority`]).
+    pub fn priority(&self) -> Priority {
+        match self {
+            Event::Nwave(_) | Event::NwaveLink(_) | Event::Occupancy(_) | Event::RemoteIo(_) => {
+                Priority::Background
+            }
+            Event::Scan(request) if request.source.is_remote() => Priority::Remote,
+            _ => Priority::Booth,
+        }
     }
+}
+
+/// The order in which the booth takes waiting events: everything at the booth first, then
+/// scans from remote systems, then background work. Within each the order is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    /// The lanes' scanners and gates, the attendant, shutdown: a driver at a barrier, or the
+    /// attendant, waits for each.
+    Booth,
+    /// `POST /find-device/`: a remote system's scan, answered over the network.
+    Remote,
+    /// Bay sensors, remote IO reports, the bays' summary: nobody stands waiting.
+    Background,
 }
 
 /// Where a code came from; shown on screen and in logs.
@@ -78,6 +92,14 @@ pub enum ScanSource {
     Api,
     /// Simulated traffic.
     Sim,
+}
+
+impl ScanSource {
+    /// A remote system's scan (`/find-device/`): nobody stands at this booth's barrier for it,
+    /// so it waits behind the lanes ([`Priority::Remote`]) and for a shared sync.
+    pub fn is_remote(self) -> bool {
+        self == ScanSource::Api
+    }
 }
 
 impl fmt::Display for ScanSource {

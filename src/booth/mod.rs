@@ -10,6 +10,7 @@ mod attendant;
 pub mod clock;
 mod cycle;
 mod effect;
+mod effects_out;
 mod event;
 mod nwave;
 mod nwave_batch;
@@ -26,8 +27,8 @@ mod walkin;
 pub use activity::{Activity, ActivityKind};
 pub use effect::{Effect, GateCommand, PrintJob, PrintKind};
 pub use event::{
-    AttendantCommand, AttendantRequest, DeviceKind, Event, GateOverride, GateSignal, ScanRequest,
-    ScanSource,
+    AttendantCommand, AttendantRequest, DeviceKind, Event, GateOverride, GateSignal, Priority,
+    ScanRequest, ScanSource,
 };
 pub use nwave::{BatchApplied, BatchFailed, NwaveBatch, NwaveDelivery, NwaveLink, NwaveView};
 pub use outcome::{AttendantDone, AttendantError, ScanDecided, ScanOutcome};
@@ -81,6 +82,10 @@ pub struct Booth {
     /// Declared before `store`: dropped first, it answers its last batches while the log is
     /// still there.
     wal_syncer: Option<wal_sync::WalSyncer>,
+    /// Effects to the devices, in order, each once its commit is durable
+    /// ([`Booth::detach_slow_work`]); a booth driven directly returns them from
+    /// [`Booth::handle`].
+    effects_out: Option<effects_out::EffectsOut>,
     /// Copies the log into the database off the booth's thread ([`Booth::detach_slow_work`]),
     /// so that no scan's commit does it.
     checkpointer: Option<store::Checkpointer>,
@@ -143,6 +148,7 @@ impl Booth {
         let (activity_tx, _) = broadcast::channel(ACTIVITY_BACKLOG);
         let mut booth = Booth {
             wal_syncer: None,
+            effects_out: None,
             checkpointer: None,
             checkpoint_asked: None,
             store,
@@ -181,7 +187,7 @@ impl Booth {
             tracing::error!(error = %e, "cannot reload today's revenue");
         }
         let effects = match event {
-            Event::Scan(request) => self.scan(request),
+            Event::Scan(request) => self.scan(request, urgent_waits),
             Event::Gate { lane, signal } => self.gate_signal(&lane, signal),
             Event::DeviceStatus {
                 lane,
@@ -216,8 +222,10 @@ impl Booth {
     }
 
     /// For the booth's own thread: work that no decision waits for leaves the path of the
-    /// scans. Nwave batches commit without their own fsync and are answered (acknowledged to
-    /// the broker) by a thread that syncs the log for all of them at once; another thread
+    /// scans. Nwave batches, remote IO reports and remote systems' scans commit without their
+    /// own fsync and are answered (acknowledged to the broker) by a thread that syncs the log
+    /// for all of them at once; effects then go to `effects_to` in the order decided, each once
+    /// its commit is durable ([`effects_out`], [`Booth::send_effects`]); another thread
     /// copies the log into the database (`store::wal`), and background work pauses while it
     /// finishes ([`Booth::background_paused`]); the bays' occupancy summary is made on a
     /// third, which sends each one back through `summaries_to` as an [`Event::Occupancy`]
@@ -226,6 +234,7 @@ impl Booth {
     pub fn detach_slow_work(
         &mut self,
         summaries_to: tokio::sync::mpsc::WeakSender<Event>,
+        effects_to: tokio::sync::mpsc::UnboundedSender<Effect>,
     ) -> std::io::Result<()> {
         self.nwave.detach_summaries(move |summary| {
             summaries_to
@@ -233,6 +242,7 @@ impl Booth {
                 .is_some_and(|booth| booth.try_send(Event::Occupancy(summary)).is_ok())
         })?;
         self.wal_syncer = Some(wal_sync::WalSyncer::start(self.store.path().to_owned())?);
+        self.effects_out = Some(effects_out::EffectsOut::new(effects_to));
         self.checkpointer = Some(
             self.store
                 .start_checkpointer()

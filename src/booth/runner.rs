@@ -4,16 +4,16 @@
 //! stalls the async runtime that serves HTTP, serial ports and the screen, and the runtime never
 //! delays a decision.
 //!
-//! Events come in two queues: the lanes, gates and attendant on one, background work (Nwave
-//! batches, remote IO reports) on the other. The booth always takes the first queue first, so
-//! a scan waits at most for the one background event already being handled, never for a
-//! backlog of them. While the log's checkpointer finishes a checkpoint
-//! ([`Booth::background_paused`]), only the first queue is taken.
+//! Events come in three queues, by [`Priority`]: the lanes, gates and attendant; scans from
+//! remote systems (`/find-device/`); background work (Nwave batches, remote IO reports). The
+//! booth always takes the first non-empty queue, so a car at a lane waits at most for the one
+//! event already being handled, never for a backlog of the others. While the log's
+//! checkpointer finishes a checkpoint ([`Booth::background_paused`]), background work waits.
 
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};
 use super::{
     Activity, AttendantCommand, AttendantRequest, Booth, DeviceKind, Effect, Event, GateSignal,
-    ScanRequest, ScanSource, Snapshot,
+    Priority, ScanRequest, ScanSource, Snapshot,
 };
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -28,9 +28,11 @@ pub struct BoothGone;
 /// Sends events to the booth. Cheap to clone: one per adapter.
 #[derive(Clone, Debug)]
 pub struct BoothClient {
-    /// Lanes, gates, attendant, shutdown: taken first.
+    /// [`Priority::Booth`]: lanes, gates, attendant, shutdown; taken first.
     urgent: mpsc::Sender<Event>,
-    /// [`Event::is_background`] events: taken when nothing urgent waits.
+    /// [`Priority::Remote`]: remote systems' scans; taken when nothing at the booth waits.
+    remote: mpsc::Sender<Event>,
+    /// [`Priority::Background`]: taken when nothing else waits.
     background: mpsc::Sender<Event>,
 }
 
@@ -127,17 +129,18 @@ impl BoothClient {
     }
 
     fn queue_of(&self, event: &Event) -> &mpsc::Sender<Event> {
-        if event.is_background() {
-            &self.background
-        } else {
-            &self.urgent
+        match event.priority() {
+            Priority::Booth => &self.urgent,
+            Priority::Remote => &self.remote,
+            Priority::Background => &self.background,
         }
     }
 }
 
-/// The booth's two queues, urgent first.
+/// The booth's three queues, in the order they are taken.
 struct Queues {
     urgent: mpsc::Receiver<Event>,
+    remote: mpsc::Receiver<Event>,
     background: mpsc::Receiver<Event>,
 }
 
@@ -151,15 +154,18 @@ enum Waited {
 }
 
 impl Queues {
-    /// Whether a lane, gate or attendant event waits: long background work then stops early.
+    /// Whether an event of the booth or a remote scan waits: long background work then stops
+    /// early.
     fn urgent_waits(&self) -> bool {
-        !self.urgent.is_empty()
+        !self.urgent.is_empty() || !self.remote.is_empty()
     }
 
-    /// The next event without waiting, urgent first; background ones only when not `paused`.
+    /// The next event without waiting, in priority order; background ones only when not
+    /// `paused`.
     fn ready(&mut self, paused: bool) -> Option<Event> {
         self.urgent
             .try_recv()
+            .or_else(|_| self.remote.try_recv())
             .ok()
             .or_else(|| (!paused).then(|| self.background.try_recv().ok()).flatten())
     }
@@ -173,6 +179,7 @@ impl Queues {
             tokio::select! {
                 biased;
                 Some(event) = self.urgent.recv() => Waited::Event(event),
+                Some(event) = self.remote.recv() => Waited::Event(event),
                 _ = async { if let Some(done) = checkpoint.as_mut() { let _ = done.await; } }, if paused => Waited::Resumed,
                 Some(event) = self.background.recv(), if !paused => Waited::Event(event),
                 else => Waited::Closed,
@@ -200,31 +207,31 @@ pub struct BoothHandle {
 }
 
 impl BoothHandle {
-    /// Starts the booth's thread. Effects go to `effects` in the order they were decided.
+    /// Starts the booth's thread. Effects go to `effects` in the order they were decided, each
+    /// once its commit is durable.
     pub fn spawn(
         booth: Booth,
         effects: mpsc::UnboundedSender<Effect>,
     ) -> std::io::Result<BoothHandle> {
         let (urgent, urgent_rx) = mpsc::channel(EVENT_QUEUE);
+        let (remote, remote_rx) = mpsc::channel(EVENT_QUEUE);
         let (background, background_rx) = mpsc::channel(EVENT_QUEUE);
         let mut queues = Queues {
             urgent: urgent_rx,
+            remote: remote_rx,
             background: background_rx,
         };
         let snapshots = booth.subscribe_snapshots();
         let activity = booth.activity_tx.clone();
         let mut booth = booth;
-        booth.detach_slow_work(background.downgrade())?;
+        booth.detach_slow_work(background.downgrade(), effects)?;
         let thread = std::thread::Builder::new()
             .name("booth".into())
             .spawn(move || {
                 let handle = |booth: &mut Booth, event: Event, urgent_waits: &dyn Fn() -> bool| {
                     let kind = event.kind();
-                    for effect in timed(kind, || booth.handle_between(event, urgent_waits)) {
-                        if effects.send(effect).is_err() {
-                            tracing::warn!("an effect was decided after its devices stopped");
-                        }
-                    }
+                    let effects = timed(kind, || booth.handle_between(event, urgent_waits));
+                    booth.send_effects(effects);
                 };
                 loop {
                     let paused = booth.background_paused();
@@ -247,9 +254,17 @@ impl BoothHandle {
                     if matches!(event, Event::Shutdown) {
                         // What was already queued behind is still done, each batch whole (a
                         // Nwave batch is then acknowledged rather than delivered again).
-                        booth.resume_nwave_batch(&|| false);
+                        while let Ok(event) = queues.remote.try_recv() {
+                            handle(&mut booth, event, &|| false);
+                        }
+                        while booth.has_unfinished_batch() {
+                            booth.resume_nwave_batch(&|| false);
+                        }
                         while let Ok(event) = queues.background.try_recv() {
                             handle(&mut booth, event, &|| false);
+                            while booth.has_unfinished_batch() {
+                                booth.resume_nwave_batch(&|| false);
+                            }
                         }
                         break;
                     }
@@ -258,7 +273,11 @@ impl BoothHandle {
                 tracing::info!("booth stopped");
             })?;
         Ok(BoothHandle {
-            client: BoothClient { urgent, background },
+            client: BoothClient {
+                urgent,
+                remote,
+                background,
+            },
             snapshots,
             activity,
             thread,
@@ -296,12 +315,21 @@ mod tests {
 
     fn client_and_queues() -> (BoothClient, Queues) {
         let (urgent, urgent_rx) = mpsc::channel(16);
+        let (remote, remote_rx) = mpsc::channel(16);
         let (background, background_rx) = mpsc::channel(16);
         let queues = Queues {
             urgent: urgent_rx,
+            remote: remote_rx,
             background: background_rx,
         };
-        (BoothClient { urgent, background }, queues)
+        (
+            BoothClient {
+                urgent,
+                remote,
+                background,
+            },
+            queues,
+        )
     }
 
     fn waited(w: Waited) -> Option<u32> {
@@ -335,6 +363,56 @@ mod tests {
             queues.wait(Some(&mut checkpoint)),
             Waited::Resumed
         ));
+    }
+
+    fn scan_from(source: ScanSource) -> Event {
+        Event::Scan(ScanRequest {
+            lane: "in".into(),
+            code: b"code".to_vec(),
+            source,
+            reply: None,
+        })
+    }
+
+    fn source(event: &Event) -> Option<ScanSource> {
+        match event {
+            Event::Scan(request) => Some(request.source),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_lane_goes_before_remote_scans_which_go_before_background_work() {
+        let (client, mut queues) = client_and_queues();
+        client.try_send(background(1)).unwrap();
+        client.try_send(scan_from(ScanSource::Api)).unwrap();
+        client.try_send(scan_from(ScanSource::Api)).unwrap();
+        assert!(
+            queues.urgent_waits(),
+            "a remote scan cuts a batch short too"
+        );
+        client.try_send(scan_from(ScanSource::Scanner)).unwrap();
+
+        let order: Vec<_> = std::iter::from_fn(|| queues.ready(false)).collect();
+        assert_eq!(
+            order.iter().map(source).collect::<Vec<_>>(),
+            [
+                Some(ScanSource::Scanner),
+                Some(ScanSource::Api),
+                Some(ScanSource::Api),
+                None
+            ]
+        );
+        assert_eq!(attempt(&order[3]), Some(1));
+        assert!(!queues.urgent_waits());
+
+        // Waiting takes the same order.
+        client.try_send(background(2)).unwrap();
+        client.try_send(scan_from(ScanSource::Api)).unwrap();
+        assert!(
+            matches!(queues.wait(None), Waited::Event(ref e) if source(e) == Some(ScanSource::Api))
+        );
+        assert_eq!(waited(queues.wait(None)), Some(2));
     }
 
     #[test]

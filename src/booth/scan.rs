@@ -39,7 +39,12 @@ impl Decided {
 }
 
 impl Booth {
-    pub(super) fn scan(&mut self, request: ScanRequest) -> Vec<Effect> {
+    /// `urgent_waits`: another event of the booth or a remote scan is queued behind this one.
+    pub(super) fn scan(
+        &mut self,
+        request: ScanRequest,
+        urgent_waits: &dyn Fn() -> bool,
+    ) -> Vec<Effect> {
         let ScanRequest {
             lane,
             code,
@@ -48,6 +53,13 @@ impl Booth {
         } = request;
         let now = self.clock.now();
         let mut presented = None;
+        // Its fsync left to the sync thread (`effects_out`).
+        let deferred = self.defers_sync(source, urgent_waits)
+            && self
+                .store
+                .skip_fsync()
+                .inspect_err(|e| tracing::warn!(error = %e, "remote scan synced in line"))
+                .is_ok();
         let decided = match qr::validate(&code) {
             Err(invalid) => Decided::refused(Refusal::InvalidCode(invalid.to_string())),
             Ok(code) => self
@@ -87,6 +99,16 @@ impl Booth {
                 decided: Box::new(answer.clone()),
             },
         );
+        if deferred {
+            if let Err(e) = self.store.restore_fsync() {
+                tracing::error!(error = %e, "cannot make commits sync the log again");
+            }
+            if let Some(reply) = reply {
+                self.answer_when_durable(reply, answer);
+            }
+            self.effects_when_durable(decided.effects);
+            return Vec::new();
+        }
         if let Some(reply) = reply {
             // The asker may have given up (HTTP client gone); the decision stands.
             let _ = reply.send(answer);

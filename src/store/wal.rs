@@ -65,12 +65,23 @@ impl Store {
     /// ordinary commit. For writes acknowledged to someone who keeps them until told, such as
     /// the broker's Nwave messages. `synchronous = FULL` is restored whatever `write` returns.
     pub fn without_fsync<T>(&mut self, write: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.skip_fsync()?;
         let written = write(self);
-        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let restored = self.restore_fsync();
         let value = written?;
         restored?;
         Ok(value)
+    }
+
+    /// [`Store::without_fsync`] for a caller that cannot hand its writes over as a closure:
+    /// commits skip their fsync until [`Store::restore_fsync`].
+    pub fn skip_fsync(&mut self) -> Result<()> {
+        Ok(self.conn.pragma_update(None, "synchronous", "NORMAL")?)
+    }
+
+    /// Every commit syncs the log again (`synchronous = FULL`, the store's default).
+    pub fn restore_fsync(&mut self) -> Result<()> {
+        Ok(self.conn.pragma_update(None, "synchronous", "FULL")?)
     }
 
     /// Pages in the write-ahead log after the last commit, once a [`Checkpointer`] is started
