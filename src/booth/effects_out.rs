@@ -64,8 +64,9 @@ impl EffectsOut {
         syncer.when_durable(Box::new(move |synced| {
             match synced {
                 Err(e) if needs_sync => {
-                    tracing::error!(error = %e, ?effects,
-                        "a remote scan's commit could not be synced: its gate stays shut");
+                    // Not the effects themselves: a receipt names its holder.
+                    tracing::error!(error = %e, effects = effects.len(),
+                        "a scan's commit could not be synced: its effects are not carried out");
                 }
                 _ => deliver(&to_devices, effects),
             }

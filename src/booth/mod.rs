@@ -222,9 +222,9 @@ impl Booth {
     }
 
     /// For the booth's own thread: work that no decision waits for leaves the path of the
-    /// scans. Nwave batches, remote IO reports and remote systems' scans commit without their
-    /// own fsync and are answered (acknowledged to the broker) by a thread that syncs the log
-    /// for all of them at once; effects then go to `effects_to` in the order decided, each once
+    /// scans. Nwave batches, remote IO reports, remote systems' scans and scans with another
+    /// event queued behind them commit without their own fsync and are answered (acknowledged
+    /// to the broker) by a thread that syncs the log for all of them at once; effects then go to `effects_to` in the order decided, each once
     /// its commit is durable ([`effects_out`], [`Booth::send_effects`]); another thread
     /// copies the log into the database (`store::wal`), and background work pauses while it
     /// finishes ([`Booth::background_paused`]); the bays' occupancy summary is made on a

@@ -58,7 +58,7 @@ impl Booth {
             && self
                 .store
                 .skip_fsync()
-                .inspect_err(|e| tracing::warn!(error = %e, "remote scan synced in line"))
+                .inspect_err(|e| tracing::warn!(error = %e, "scan synced in line"))
                 .is_ok();
         let decided = match qr::validate(&code) {
             Err(invalid) => Decided::refused(Refusal::InvalidCode(invalid.to_string())),
