@@ -157,6 +157,53 @@ async fn clean_up(s: &BrokerSettings) {
     let _ = conn.close(200, "clean".into()).await;
 }
 
+/// Bytes of log written per message, at `page_size`, when `messages` are applied in parts of
+/// 16 (a part under load, `booth::nwave_batch`) and nothing is checkpointed: every commit
+/// writes each page it touched whole into the log. And the database's bytes per message.
+fn log_per_message(messages: &[replay::Sent], page_size: u32) -> (f64, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("log.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "page_size", page_size).unwrap();
+        conn.execute_batch("CREATE TABLE x (a); DROP TABLE x;")
+            .unwrap();
+    }
+    let mut store = Store::open(&db).unwrap();
+    assert_eq!(
+        store
+            .conn()
+            .pragma_query_value(None, "page_size", |r| r.get::<_, u32>(0))
+            .unwrap(),
+        page_size
+    );
+    store
+        .conn()
+        .pragma_update(None, "wal_autocheckpoint", 0)
+        .unwrap();
+    let before = std::fs::metadata(Store::wal_path(&db)).unwrap().len();
+    let now = Utc::now();
+    store
+        .without_fsync(|s| {
+            for part in messages.chunks(16) {
+                let tx = s.transaction()?;
+                for m in part {
+                    clearpark::store::nwave::apply_message(&tx, &m.message, now)?;
+                }
+                tx.commit()?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let log = std::fs::metadata(Store::wal_path(&db)).unwrap().len() - before;
+    let pages: u32 = store
+        .conn()
+        .pragma_query_value(None, "page_count", |r| r.get(0))
+        .unwrap();
+    let per = |bytes: u64| bytes as f64 / messages.len() as f64 / 1024.0;
+    (per(log), per(u64::from(pages) * u64::from(page_size)))
+}
+
 fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
@@ -197,6 +244,14 @@ async fn main() {
         replay.stats.partial_ends,
         replay.stats.duplicated
     );
+    let sample = &replay.messages[..n.min(20_000)];
+    for page_size in [1024, clearpark::store::PAGE_SIZE] {
+        let (log, db) = log_per_message(sample, page_size);
+        println!(
+            "  pages of {page_size:>4} B: {log:>5.1} KiB of log and {db:>4.1} KiB of database per message ({} messages in parts of 16)",
+            sample.len()
+        );
+    }
     let run = uuid::Uuid::new_v4().simple().to_string();
 
     // The ceiling: the same contents, a bare consumer that only acknowledges.

@@ -251,8 +251,9 @@ impl Booth {
         Ok(())
     }
 
-    /// Commits a background write (Nwave, remote IO): without its own fsync when the log's
-    /// sync thread runs, so that no scan waits for it; [`Booth::when_durable`] answers.
+    /// Commits a background write (Nwave, remote IO, a gate's report of a cycle's end) without
+    /// its own fsync when the log's sync thread runs, so that no scan waits for it;
+    /// [`Booth::when_durable`] answers.
     fn background_write<T>(
         &mut self,
         write: impl FnOnce(&mut Store) -> Result<T, StoreError>,
@@ -276,7 +277,7 @@ impl Booth {
     fn after_background_write(&mut self) {
         if let Some(checkpointer) = &self.checkpointer
             && self.checkpoint_asked.is_none()
-            && self.store.wal_pages() >= store::FINISH_AT_PAGES
+            && self.store.wal_bytes() >= store::FINISH_AT_BYTES
         {
             self.checkpoint_asked = Some(checkpointer.finish());
         }

@@ -18,7 +18,7 @@ pub mod tickets;
 pub mod time;
 mod wal;
 
-pub use wal::{Checkpointer, FINISH_AT_PAGES, sync_wal};
+pub use wal::{Checkpointer, FINISH_AT_BYTES, sync_wal};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::fmt;
@@ -45,6 +45,11 @@ const STATEMENT_CACHE: usize = 128;
 /// The writer's page cache, in SQLite's unit for a size (negative: KiB): 32 MiB, a bound on
 /// what it adds to the booth's memory.
 const WRITER_CACHE_KIB: i64 = -32 * 1024;
+/// Bytes per database page, for databases this clearpark creates (an existing file keeps its
+/// own): SQLite's default, said out loud. Pages of 1 KiB write about a quarter less log per
+/// Nwave message (each commit writes every page it touched whole), but the database grows by
+/// about a quarter and the soak's scan latency did not improve (README, "Soak").
+pub const PAGE_SIZE: u32 = 4096;
 
 /// Which accounting system's attendance table the booth writes (`db_structure` in the config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -128,9 +133,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    /// The log's size in pages after the last commit, kept by a hook once a [`Checkpointer`]
+    /// The log's size in bytes after the last commit, kept by a hook once a [`Checkpointer`]
     /// has taken over the checkpoints (`None`: SQLite's own automatic checkpoint).
-    wal_pages: Option<std::sync::Arc<std::sync::atomic::AtomicU32>>,
+    wal_bytes: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Store {
@@ -142,7 +147,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
-            wal_pages: None,
+            wal_bytes: None,
         };
         store.configure_writer()?;
         store.migrate()?;
@@ -160,7 +165,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_owned(),
-            wal_pages: None,
+            wal_bytes: None,
         };
         match store.schema_version()? {
             0 => Err(StoreError::NotInitialised {
@@ -200,6 +205,8 @@ impl Store {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn
             .set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Takes effect only while the file is still empty, before the switch to WAL below.
+        self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         // WAL: readers (API lists, screens) never block the writer and vice versa.
         let mode: String = self
             .conn

@@ -10,17 +10,18 @@
 //! Copying is not enough: the log starts over from its beginning only when a checkpoint has
 //! copied all of it and the writer's next transaction begins before anything else was written,
 //! and under a steady stream of writes a checkpoint from another connection never catches the
-//! end of the log. So once the log holds [`FINISH_AT_PAGES`] ([`Store::wal_pages`]), the booth
+//! end of the log. So once the log holds [`FINISH_AT_BYTES`] ([`Store::wal_bytes`]), the booth
 //! holds its background writes back (the Nwave batches; scans go on) and asks the checkpointer
 //! to finish; the next write then starts the log over. No commit checkpoints by itself until
-//! the log reaches [`SAFETY_CHECKPOINT_PAGES`], in case nobody asks.
+//! the log reaches [`SAFETY_CHECKPOINT_BYTES`], in case nobody asks. Both are sizes in bytes,
+//! whatever the database's page size ([`super::PAGE_SIZE`] for new ones).
 
 use super::{Result, Store, StoreError};
 use crate::worker::Worker;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -28,12 +29,12 @@ use tokio::sync::oneshot;
 /// How often the [`Checkpointer`] copies the log into the database unasked: a tenth of a
 /// second of Nwave load is about a megabyte of log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-/// The log's size, in pages, at which the booth asks the checkpointer to finish (SQLite's own
-/// automatic checkpoint threshold, about 4 MiB).
-pub const FINISH_AT_PAGES: u32 = 1000;
-/// The log's size, in pages, at which any commit checkpoints by itself (about 40 MiB): a log
-/// that nobody asks to finish is still bounded.
-const SAFETY_CHECKPOINT_PAGES: u32 = 10_000;
+/// The log's size at which the booth asks the checkpointer to finish (SQLite's own automatic
+/// checkpoint threshold with its default pages, 1,000 of 4 KiB).
+pub const FINISH_AT_BYTES: u64 = 4 * 1024 * 1024;
+/// The log's size at which any commit checkpoints by itself: a log that nobody asks to finish
+/// is still bounded.
+const SAFETY_CHECKPOINT_BYTES: u64 = 40 * 1024 * 1024;
 /// `journal_size_limit`, bytes: a log that grew past this (readers held it back) is cut back
 /// to it when it next starts over.
 pub(super) const SIZE_LIMIT: i64 = 64 * 1024 * 1024;
@@ -84,41 +85,45 @@ impl Store {
         Ok(self.conn.pragma_update(None, "synchronous", "FULL")?)
     }
 
-    /// Pages in the write-ahead log after the last commit, once a [`Checkpointer`] is started
-    /// (0 before).
-    pub fn wal_pages(&self) -> u32 {
-        self.wal_pages
+    /// Bytes of pages in the write-ahead log after the last commit, once a [`Checkpointer`] is
+    /// started (0 before).
+    pub fn wal_bytes(&self) -> u64 {
+        self.wal_bytes
             .as_ref()
-            .map_or(0, |pages| pages.load(Ordering::Relaxed))
+            .map_or(0, |bytes| bytes.load(Ordering::Relaxed))
     }
 
     /// Starts a [`Checkpointer`] on this database and leaves checkpoints to it: this
     /// connection's commits no longer checkpoint until the log reaches
-    /// [`SAFETY_CHECKPOINT_PAGES`], and report the log's size ([`Store::wal_pages`]).
+    /// [`SAFETY_CHECKPOINT_BYTES`], and report the log's size ([`Store::wal_bytes`]).
     /// Dropping the checkpointer stops it.
     pub fn start_checkpointer(&mut self) -> Result<Checkpointer> {
         self.checkpoint_every(CHECKPOINT_EVERY)
     }
 
     fn checkpoint_every(&mut self, every: Duration) -> Result<Checkpointer> {
+        let page_size: u32 = self
+            .conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let page_size = u64::from(page_size);
         let checkpointer = Checkpointer::start(&self.path, every)?;
-        let pages = Arc::new(AtomicU32::new(0));
-        let seen = pages.clone();
+        let bytes = Arc::new(AtomicU64::new(0));
+        let seen = bytes.clone();
         // Replaces SQLite's automatic checkpoint, which is a hook of the same kind.
         self.conn.wal_hook(Some(
             move |wal: &mut rusqlite::hooks::Wal, in_log: std::ffi::c_int| {
-                let in_log = u32::try_from(in_log).unwrap_or(0);
+                let in_log = u64::try_from(in_log).unwrap_or(0) * page_size;
                 seen.store(in_log, Ordering::Relaxed);
-                if in_log >= SAFETY_CHECKPOINT_PAGES {
+                if in_log >= SAFETY_CHECKPOINT_BYTES {
                     // Like SQLite's own: the commit stands whatever the checkpoint does.
                     if let Err(e) = wal.checkpoint() {
-                        tracing::warn!(error = %e, pages = in_log, "cannot checkpoint the database's log");
+                        tracing::warn!(error = %e, bytes = in_log, "cannot checkpoint the database's log");
                     }
                 }
                 Ok(())
             },
         ))?;
-        self.wal_pages = Some(pages);
+        self.wal_bytes = Some(bytes);
         Ok(checkpointer)
     }
 }
@@ -210,7 +215,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("booth.db")).unwrap();
         let checkpointer = store.checkpoint_every(Duration::from_secs(3600)).unwrap();
-        assert_eq!(store.wal_pages(), 0, "no commit since the hook");
+        assert_eq!(store.wal_bytes(), 0, "no commit since the hook");
         store
             .conn()
             .execute_batch("CREATE TABLE t (x BLOB)")
@@ -218,15 +223,15 @@ mod tests {
         (dir, store, checkpointer)
     }
 
-    /// `n` commits of a page and a bit each (without fsync, for speed); `after` sees the log's
+    /// `n` commits of 4,000 random bytes each (without fsync, for speed); `after` sees the log's
     /// size after each.
-    fn commit_pages(store: &mut Store, n: usize, mut after: impl FnMut(u32)) {
+    fn commit_blobs(store: &mut Store, n: usize, mut after: impl FnMut(u64)) {
         store
             .without_fsync(|s| {
                 for _ in 0..n {
                     s.conn()
                         .execute("INSERT INTO t VALUES (randomblob(4000))", [])?;
-                    after(s.wal_pages());
+                    after(s.wal_bytes());
                 }
                 Ok(())
             })
@@ -270,12 +275,12 @@ mod tests {
     #[test]
     fn with_a_checkpointer_commits_report_the_log_and_leave_it_alone_up_to_the_safety_size() {
         let (_dir, mut store, checkpointer) = store_left_to_checkpointer();
-        let mut last = store.wal_pages();
-        commit_pages(&mut store, 1500, |pages| {
-            assert!(pages > last, "the log grows, never checkpointed");
-            last = pages;
+        let mut last = store.wal_bytes();
+        commit_blobs(&mut store, 1500, |bytes| {
+            assert!(bytes > last, "the log grows, never checkpointed");
+            last = bytes;
         });
-        assert!(last > FINISH_AT_PAGES);
+        assert!(last > FINISH_AT_BYTES);
         // Asked, the checkpointer copies it all; the next write starts the log over.
         futures_lite::future::block_on(checkpointer.finish()).unwrap();
         store
@@ -283,9 +288,9 @@ mod tests {
             .execute("INSERT INTO t VALUES (1)", [])
             .unwrap();
         assert!(
-            store.wal_pages() < 10,
-            "{} pages in the log",
-            store.wal_pages()
+            store.wal_bytes() < 10 * 1024,
+            "{} bytes in the log",
+            store.wal_bytes()
         );
     }
 
@@ -316,13 +321,51 @@ mod tests {
         );
     }
 
+    /// The log's size in bytes as its file tells: a 32-byte header, then frames of a 24-byte
+    /// header and a page.
+    fn log_bytes_on_disk(store: &Store) -> u64 {
+        let page = pragma(store, "page_size") as u64;
+        (size(&Store::wal_path(store.path())) - 32) / (24 + page) * page
+    }
+
+    #[test]
+    fn new_databases_get_the_chosen_pages_and_old_ones_keep_theirs_with_the_log_counted_in_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut new = Store::open(&dir.path().join("new.db")).unwrap();
+        assert_eq!(
+            pragma(&new, "page_size"),
+            i64::from(crate::store::PAGE_SIZE)
+        );
+        // A database made elsewhere (the accounting system's copy), with pages of 1 KiB.
+        let old_path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&old_path).unwrap();
+            conn.pragma_update(None, "page_size", 1024).unwrap();
+            conn.execute_batch("CREATE TABLE t (x BLOB); INSERT INTO t VALUES (1);")
+                .unwrap();
+        }
+        let mut old = Store::open(&old_path).unwrap();
+        assert_eq!(
+            pragma(&old, "page_size"),
+            1024,
+            "an existing file keeps its pages"
+        );
+        new.conn().execute_batch("CREATE TABLE t (x BLOB)").unwrap();
+        for store in [&mut new, &mut old] {
+            let _checkpointer = store.checkpoint_every(Duration::from_secs(3600)).unwrap();
+            commit_blobs(store, 3, |_| {});
+            assert!(store.wal_bytes() > 12_000, "{}", store.wal_bytes());
+            assert_eq!(store.wal_bytes(), log_bytes_on_disk(store));
+        }
+    }
+
     #[test]
     fn past_the_safety_size_a_commit_checkpoints_by_itself() {
         let (_dir, mut store, _checkpointer) = store_left_to_checkpointer();
-        // About 80 MiB of log, two pages a commit, nobody asking the checkpointer to finish.
+        // Well over the safety size, a page and a bit a commit, nobody asking the checkpointer to finish.
         let mut largest = 0;
-        commit_pages(&mut store, 20_000, |pages| largest = largest.max(pages));
-        assert!(largest >= SAFETY_CHECKPOINT_PAGES, "{largest}");
-        assert!(largest < SAFETY_CHECKPOINT_PAGES + 100, "{largest}");
+        commit_blobs(&mut store, 20_000, |bytes| largest = largest.max(bytes));
+        assert!(largest >= SAFETY_CHECKPOINT_BYTES, "{largest}");
+        assert!(largest < SAFETY_CHECKPOINT_BYTES + 100 * 1024, "{largest}");
     }
 }
