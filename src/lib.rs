@@ -30,3 +30,11 @@ pub mod runtime;
 pub mod store;
 pub mod tui;
 mod worker;
+
+/// The allocator of everything that links clearpark (the binary, its tests and benches, so
+/// that the soak measures what runs): mimalloc rather than glibc's malloc, whose arenas, one
+/// per thread that allocated up to 8 per core, held memory freed by the blocking pool's
+/// threads and grew the booth's resident set in steps, up to ~140 MiB over the soak
+/// (README, "Soak").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
