@@ -170,12 +170,15 @@ pub fn print(run: &Run) -> bool {
     );
     let v = rss::Verdict::of(&run.series);
     println!(
-        "rss: start {:.1} MiB, mid {:.1} MiB, end {:.1} MiB (end/mid {:.2}, end/start {:.2}) {}",
+        "rss: start {:.1} MiB, mid {:.1} MiB, end {:.1} MiB (end/mid {:.2}, end/start {:.2}); highest {:.1} MiB in the first half, {:.1} in the second ({:.2}) {}",
         rss::mib(v.start),
         rss::mib(v.mid),
         rss::mib(v.end),
         v.end as f64 / v.mid.max(1) as f64,
         v.end as f64 / v.start.max(1) as f64,
+        rss::mib(v.peaks.0),
+        rss::mib(v.peaks.1),
+        v.peaks.1 as f64 / v.peaks.0.max(1) as f64,
         if v.flat() { "FLAT" } else { "GROWING" }
     );
     for p in &problems {

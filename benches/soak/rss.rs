@@ -42,25 +42,36 @@ pub struct Sample {
     pub wal_bytes: u64,
 }
 
-/// Start, middle and end of a series of readings taken at even steps.
+/// Start, middle and end of a series of readings taken at even steps, and the highest reading
+/// of each half.
 pub struct Verdict {
     pub start: u64,
     pub mid: u64,
     pub end: u64,
+    /// The highest reading up to the middle one, and the highest after it.
+    pub peaks: (u64, u64),
 }
 
 impl Verdict {
     pub fn of(samples: &[Sample]) -> Verdict {
+        let mid = samples.len() / 2;
+        let peak = |part: &[Sample]| part.iter().map(|s| s.kib).max().unwrap_or(0);
         Verdict {
             start: samples.first().map_or(0, |s| s.kib),
-            mid: samples.get(samples.len() / 2).map_or(0, |s| s.kib),
+            mid: samples.get(mid).map_or(0, |s| s.kib),
             end: samples.last().map_or(0, |s| s.kib),
+            peaks: (
+                peak(&samples[..(mid + 1).min(samples.len())]),
+                peak(samples.get(mid + 1..).unwrap_or_default()),
+            ),
         }
     }
 
-    /// Flat: the second half grew by at most 5 % (the first half fills caches and pools).
+    /// Flat: the second half never rose more than 5 % above the first half's highest (the
+    /// first half fills caches and pools). Peaks, not the end over the middle: an allocator
+    /// that gives memory back makes the readings swing a few percent either way.
     pub fn flat(&self) -> bool {
-        self.end as f64 <= self.mid as f64 * FLAT_LIMIT
+        self.peaks.1 as f64 <= self.peaks.0 as f64 * FLAT_LIMIT
     }
 }
 
