@@ -362,7 +362,7 @@ mod tests {
     #[test]
     fn past_the_safety_size_a_commit_checkpoints_by_itself() {
         let (_dir, mut store, _checkpointer) = store_left_to_checkpointer();
-        // Well over the safety size, a page and a bit a commit, nobody asking the checkpointer to finish.
+        // Well over the safety size (a page a commit), nobody asking the checkpointer to finish.
         let mut largest = 0;
         commit_blobs(&mut store, 20_000, |bytes| largest = largest.max(bytes));
         assert!(largest >= SAFETY_CHECKPOINT_BYTES, "{largest}");
