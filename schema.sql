@@ -1,4 +1,4 @@
--- clearpark schema, version 1 (PRAGMA user_version = 1).
+-- clearpark schema, version 2 (PRAGMA user_version = 2).
 --
 -- The single source of the booth's database. `clearpark` applies it to a new file on open, inside
 -- one transaction, and then sets `PRAGMA user_version`; a later version adds a file under
@@ -339,8 +339,9 @@ CREATE TABLE nwave_position (
     device           TEXT    NOT NULL,     -- the involved_devices entry (JSON)
     updated_at       TEXT    NOT NULL
 );
-CREATE INDEX nwave_position_group ON nwave_position (group_id, group_custom_id);
-CREATE INDEX nwave_position_session ON nwave_position (session_id);
+-- No index beside its key: a position is rewritten by nearly every Nwave message and each index
+-- would be one more page written per message (the lists read every position; pruning asks
+-- which sessions hold one once per run). Version 1 had two, dropped by migrations/2.sql.
 
 -- Deliveries that are not valid messages, stored whole (the exact bytes) with the reason, then
 -- acknowledged: never lost, never redelivered in a loop. The same bytes again are one row.

@@ -30,11 +30,11 @@ use std::time::Duration;
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// `PRAGMA user_version` of [`SCHEMA_SQL`].
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-/// Steps from an older schema version to the next, `(from, sql)`, applied in order.
-/// Empty until the first released schema changes.
-const MIGRATIONS: &[(i64, &str)] = &[];
+/// Steps from an older schema version to the next, `(from, sql)`, applied in order: step
+/// `(n, sql)` brings version `n` to `n + 1` (`migrations/<n + 1>.sql`).
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/2.sql"))];
 
 /// How long a connection waits for another process's lock (a CLI command beside the booth).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -359,6 +359,48 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_version_1_database_loses_the_position_indexes_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        let indexes = |store: &Store| -> Vec<String> {
+            let mut stmt = store
+                .conn()
+                .prepare(
+                    "SELECT name FROM sqlite_schema WHERE type = 'index'
+                     AND tbl_name = 'nwave_position' AND sql IS NOT NULL ORDER BY name",
+                )
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        {
+            // Version 1 as it was: the same tables with two indexes on positions.
+            let store = Store::open(&path).unwrap();
+            store
+                .conn()
+                .execute_batch(
+                    "CREATE INDEX nwave_position_group ON nwave_position (group_id, group_custom_id);
+                     CREATE INDEX nwave_position_session ON nwave_position (session_id);
+                     INSERT INTO audit_log (at, actor, action, reason)
+                         VALUES ('2026-01-01 00:00:00', 'a', 'b', 'c');
+                     PRAGMA user_version = 1;",
+                )
+                .unwrap();
+            assert_eq!(indexes(&store).len(), 2);
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        assert!(indexes(&store).is_empty(), "{:?}", indexes(&store));
+        let kept: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1);
     }
 
     #[test]

@@ -394,7 +394,7 @@ pub fn prune(conn: &Connection, before: DateTime<Utc>, limit: usize) -> Result<P
         .prepare_cached(
             "SELECT s.id FROM nwave_session s
              WHERE s.state = 'ended' AND s.end_time < ?1
-               AND NOT EXISTS (SELECT 1 FROM nwave_position p WHERE p.session_id = s.id)
+               AND s.id NOT IN (SELECT session_id FROM nwave_position)
              LIMIT ?2",
         )?
         .query_map(params![DbTime(before), limit as i64], |r| r.get(0))?
