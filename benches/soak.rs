@@ -94,6 +94,7 @@ fn main() {
     // stand for other machines: a runtime of their own, one thread.
     let booth_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .on_thread_start(clearpark::priority::lower_this_thread)
         .enable_all()
         .build()
         .unwrap();

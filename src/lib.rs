@@ -14,6 +14,7 @@
 //! * [`tui`] — the attendant's console (ratatui): state and keys, lists, drawing.
 //! * [`demo`] — the embedded default: demo data, lanes and simulated traffic.
 //! * [`runtime`] — starts a booth with its adapters under one shutdown token.
+//! * [`priority`] — background threads lower their own priority below the lanes' and booth's.
 //! * `worker` — a thread fed by a channel, stopped and joined on drop: the booth's helpers.
 //!
 //! Adapters (`store`, `devices`, `api`, `nwave`, `tui`) depend on `booth` and `domain`,
@@ -26,6 +27,7 @@ pub mod demo;
 pub mod devices;
 pub mod domain;
 pub mod nwave;
+pub mod priority;
 pub mod runtime;
 pub mod store;
 pub mod tui;

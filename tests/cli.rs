@@ -213,6 +213,20 @@ fn headless_demo_logs_decisions_until_interrupted() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_secs(6));
+    // The lanes and the booth keep the priority the booth was started with; the runtime's
+    // workers (API, screen, Nwave), the bays' summary and the checkpointer run below it.
+    let nice = threads_nice(child.id());
+    let ours = nice_of("booth", &nice);
+    for scans_path in ["lanes", "wal-sync"] {
+        assert_eq!(nice_of(scans_path, &nice), ours, "{nice:?}");
+    }
+    for background in ["tokio-runtime-w", "bays-summary", "checkpoint"] {
+        assert_eq!(
+            nice_of(background, &nice),
+            ours.max(clearpark::priority::BACKGROUND_NICE),
+            "{nice:?}"
+        );
+    }
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -245,4 +259,36 @@ fn headless_demo_logs_decisions_until_interrupted() {
         .unwrap_or_else(|| panic!("no bay count: {stdout}"));
     assert!(bays > 0 && stdout.contains(" taken, "), "{stdout}");
     assert!(demo_dir.join("clearpark.db").exists());
+}
+
+/// Each thread of process `pid`: its name and nice value (`/proc/<pid>/task/<tid>/stat`).
+fn threads_nice(pid: u32) -> Vec<(String, i32)> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .map(|task| {
+            let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
+            let (name, rest) = stat
+                .split_once(" (")
+                .and_then(|(_, rest)| rest.rsplit_once(") "))
+                .unwrap();
+            // After the name: state is field 3, nice field 19 of the whole line.
+            let nice = rest.split(' ').nth(16).unwrap().parse().unwrap();
+            (name.to_owned(), nice)
+        })
+        .collect()
+}
+
+/// The nice value of the threads named `name`, which must all have the same one.
+fn nice_of(name: &str, threads: &[(String, i32)]) -> i32 {
+    let values: Vec<i32> = threads
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, nice)| *nice)
+        .collect();
+    assert!(!values.is_empty(), "no thread {name}: {threads:?}");
+    assert!(
+        values.iter().all(|v| *v == values[0]),
+        "{name}: {threads:?}"
+    );
+    values[0]
 }

@@ -46,6 +46,7 @@ impl Summariser {
         deliver: impl Fn(OccupancySummary) -> bool + Send + 'static,
     ) -> std::io::Result<Summariser> {
         let worker = Worker::spawn("bays-summary", move |received| {
+            crate::priority::lower_this_thread();
             summarise_changes(board, &limits, &received, &deliver);
         })?;
         Ok(Summariser(worker))

@@ -98,9 +98,11 @@ fn open_store(config: &Config) -> anyhow::Result<clearpark::store::Store> {
         .with_context(|| format!("booth.database = {}", config.booth.database.display()))
 }
 
-/// A tokio runtime for the commands that run tasks.
+/// A tokio runtime for the commands that run tasks. Its threads (the HTTP API, the screen, the
+/// Nwave consumer) run below the lanes' and the booth's priority (`clearpark::priority`).
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .on_thread_start(clearpark::priority::lower_this_thread)
         .enable_all()
         .build()
         .context("cannot start the async runtime")

@@ -23,6 +23,7 @@ fn lapin_runtime() -> std::io::Result<async_rs::TokioRuntime> {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("lapin-runtime")
+            .on_thread_start(crate::priority::lower_this_thread)
             .enable_all()
             .build()
             .map_err(|e| e.to_string())

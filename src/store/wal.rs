@@ -144,6 +144,7 @@ impl Checkpointer {
         let requests = Worker::spawn(
             "checkpoint",
             move |asked: mpsc::Receiver<oneshot::Sender<()>>| {
+                crate::priority::lower_this_thread();
                 // Said once when checkpoints start failing, not ten times a second.
                 let mut failing = false;
                 loop {
