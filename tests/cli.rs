@@ -220,7 +220,7 @@ fn headless_demo_logs_decisions_until_interrupted() {
     for scans_path in ["lanes", "wal-sync"] {
         assert_eq!(nice_of(scans_path, &nice), ours, "{nice:?}");
     }
-    for background in ["tokio-runtime-w", "bays-summary", "checkpoint"] {
+    for background in ["tokio-rt-worker", "bays-summary", "checkpoint"] {
         assert_eq!(
             nice_of(background, &nice),
             ours.max(clearpark::priority::BACKGROUND_NICE),
