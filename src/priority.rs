@@ -40,18 +40,17 @@ pub fn lower_this_thread() {
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    fn nice_of_this_thread() -> i32 {
-        rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap()
-    }
-
     #[test]
+    #[cfg(target_os = "linux")]
     fn a_background_thread_lowers_itself_and_no_other() {
+        let nice_of_this_thread =
+            || rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
         let before = nice_of_this_thread();
-        let lowered = std::thread::spawn(|| {
+        let lowered = std::thread::spawn(move || {
             lower_this_thread();
             nice_of_this_thread()
         })
