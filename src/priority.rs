@@ -26,16 +26,16 @@ pub const BACKGROUND_NICE: i32 = 10;
 pub fn lower_this_thread() {
     #[cfg(target_os = "linux")]
     {
-        let nice = BACKGROUND_NICE;
         let thread = rustix::thread::gettid();
         let lowered = rustix::process::getpriority_process(Some(thread)).and_then(|now| {
-            if now >= nice {
+            if now >= BACKGROUND_NICE {
                 return Ok(());
             }
-            rustix::process::setpriority_process(Some(thread), nice)
+            rustix::process::setpriority_process(Some(thread), BACKGROUND_NICE)
         });
         if let Err(e) = lowered {
-            tracing::warn!(error = %e, nice, "cannot lower a background thread's priority");
+            tracing::warn!(error = %e, nice = BACKGROUND_NICE,
+                "cannot lower a background thread's priority");
         }
     }
 }

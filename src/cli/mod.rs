@@ -98,8 +98,10 @@ fn open_store(config: &Config) -> anyhow::Result<clearpark::store::Store> {
         .with_context(|| format!("booth.database = {}", config.booth.database.display()))
 }
 
-/// A tokio runtime for the commands that run tasks. Its threads (the HTTP API, the screen, the
-/// Nwave consumer) run below the lanes' and the booth's priority (`clearpark::priority`).
+/// A tokio runtime for the commands that run tasks. Its worker threads (the HTTP API, the
+/// Nwave consumer, the screen's spawned tasks) run below the lanes' and the booth's priority
+/// (`clearpark::priority`); the future given to `block_on` (the console) runs on the calling
+/// thread, which keeps its own.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .on_thread_start(clearpark::priority::lower_this_thread)
