@@ -80,11 +80,13 @@ fn main() {
     let with = |load: &str| loads.split(',').any(|l| l.trim() == load);
     let require_broker = std::env::var("CLEARPARK_REQUIRE_BROKER").is_ok_and(|v| v == "1");
     let _ = rustls::crypto::ring::default_provider().install_default();
-    // SOAK_TRACE=file: the booth thread's time per event, to see what a scan waits behind.
+    // SOAK_TRACE=file: the booth thread's time per event, to see what a scan waits behind, and
+    // each scan's hops (scripts/scan-hops.py reads them).
     if let Ok(file) = std::env::var("SOAK_TRACE") {
         let file = std::fs::File::create(file).unwrap();
         tracing_subscriber::fmt()
-            .with_env_filter("clearpark::booth::runner=trace")
+            .with_env_filter("clearpark::booth::runner=trace,clearpark::scan_path=trace")
+            .with_thread_names(true)
             .with_writer(std::sync::Mutex::new(file))
             .with_ansi(false)
             .init();

@@ -36,6 +36,7 @@ pub fn gate_end(mut master: TTYPort, opens: mpsc::Sender<Instant>) {
                     ],
                     Ok(Command::Open(s)) => {
                         let _ = opens.send(Instant::now());
+                        tracing::trace!(target: "clearpark::scan_path", "bench: OPEN read");
                         vec![format!("ACK {s}"), "EVT PASSED".into()]
                     }
                     Ok(c) => vec![format!("ACK {}", c.seq().unwrap_or(0))],

@@ -129,6 +129,7 @@ pub fn drive(
             };
             while lane.opens.try_recv().is_ok() {}
             let line = format!("{code}\r");
+            tracing::trace!(target: "clearpark::scan_path", lane = lane.index, "bench: code written");
             let t = Instant::now();
             lane.scanner.write_all(line.as_bytes()).unwrap();
             let Ok(opened) = lane.opens.recv_timeout(PATIENCE) else {

@@ -60,6 +60,7 @@ impl Booth {
                 .skip_fsync()
                 .inspect_err(|e| tracing::warn!(error = %e, "scan synced in line"))
                 .is_ok();
+        tracing::trace!(target: "clearpark::scan_path", lane, ?source, deferred, "booth took scan");
         let decided = match qr::validate(&code) {
             Err(invalid) => Decided::refused(Refusal::InvalidCode(invalid.to_string())),
             Ok(code) => self
@@ -69,6 +70,7 @@ impl Booth {
                     Decided::refused(Refusal::Unavailable)
                 }),
         };
+        tracing::trace!(target: "clearpark::scan_path", lane, "booth decided scan");
         let (account, device, ticket) = match presented {
             Some(Presented::Account { account, device }) => (Some(account), Some(device), None),
             Some(Presented::Ticket { ticket }) => (None, None, Some(ticket)),

@@ -151,6 +151,7 @@ pub async fn run(
         match effect {
             Effect::Gate { lane, command } => match gates.get(&lane) {
                 Some(gate) => {
+                    tracing::trace!(target: "clearpark::scan_path", lane, "gate command routed");
                     let _ = gate.send(command);
                 }
                 None => tracing::warn!(lane, ?command, "no gate on this lane"),

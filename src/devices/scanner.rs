@@ -147,6 +147,7 @@ async fn submit(
             head
         }
     };
+    tracing::trace!(target: "clearpark::scan_path", lane, "scan to booth");
     booth
         .submit_scan(lane, code, ScanSource::Scanner)
         .await

@@ -160,6 +160,7 @@ fn read_loop(
                 return;
             }
             Ok(n) => {
+                tracing::trace!(target: "clearpark::scan_path", bytes = n, "port read");
                 if tx.blocking_send(Ok(buf[..n].to_vec())).is_err() {
                     return;
                 }

@@ -109,9 +109,11 @@ async fn serve(
         for action in actions.drain(..) {
             match action {
                 Action::Send(line) => {
+                    tracing::trace!(target: "clearpark::scan_path", lane, "gate line to port");
                     if let Err(e) = port.write(line).await {
                         return End::Lost(format!("{}: {e}", port.name()));
                     }
+                    tracing::trace!(target: "clearpark::scan_path", lane, "gate line written");
                 }
                 Action::Signal(signal) => {
                     if booth.gate(lane, signal).await.is_err() {
