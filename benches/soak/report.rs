@@ -86,7 +86,7 @@ pub fn print(run: &Run) -> bool {
     let failures: usize = run.lanes.iter().map(|l| l.failures).sum();
     let starved: usize = run.lanes.iter().map(|l| l.starved).sum();
     println!(
-        "scan bytes on the scanner pty -> OPEN line on the gate pty (2 lanes, 1 car/200 ms each)"
+        "scan bytes on the scanner pty -> OPEN line on the gate pty (2 lanes, 1 car/200 ms each, 100 ms apart)"
     );
     println!("  idle  {}", idle.line());
     println!("  soak  {}", soak_fig.line());
