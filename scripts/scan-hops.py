@@ -5,7 +5,7 @@
     scripts/scan-hops.py /tmp/trace.log
 
 The soak's lanes and the booth log a `clearpark::scan_path` event at each hop of a scan (the
-bench's driver writes the code; a serial thread reads it; the scanner task passes it on; the
+bench's driver writes the code; the scanner's port reads it; the scanner task passes it on; the
 booth takes it, decides and commits; the effect reaches the lanes' thread; the gate's line is
 written; the bench's gate end reads OPEN). Each lane has one scan in flight at a time, so the
 events of a lane follow each other. Printed per phase (idle: the scans of the first half of the
@@ -20,7 +20,7 @@ LINE = re.compile(r'^(\S+)\s+TRACE\s+(.*?)\s*(clearpark::[\w:]+): (.*)$')
 LANES = {0: 'in', 1: 'out'}  # the soak's lane indexes and ids
 MARKS = {'scan to booth': 'S', 'booth took scan': 'B1', 'booth decided scan': 'B2',
          'gate command routed': 'E', 'gate line to port': 'G1', 'gate line written': 'G2'}
-HOPS = [('W', 'R', 'pty -> serial thread'), ('R', 'S', 'serial thread -> lanes'),
+HOPS = [('W', 'R', 'pty -> port read'), ('R', 'S', 'port read -> scanner task'),
         ('S', 'B1', 'lanes -> booth'), ('B1', 'B2', 'booth decides, commits'),
         ('B2', 'H', 'booth records, publishes'), ('H', 'E', 'effect -> lanes'),
         ('E', 'G1', 'lanes -> gate task'), ('G1', 'G2', 'gate line written'),

@@ -61,8 +61,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     // Whole seconds, as the booth stores its own times.
     let now = clearpark::booth::clock::Clock::now(&SystemClock);
     let mut codes = demo::seed(&mut store, &config, now)?;
-    // Gates and scanners on real ptys: the console speaks the real protocols to simulators.
-    let pty_lanes = demo::lanes::PtyLanes::open(&mut config).context("cannot open ptys")?;
+    // Gates and scanners on real ptys: the console speaks the real protocols to simulators,
+    // whose ports live on the runtime's reactor.
+    let rt = super::runtime()?;
+    let pty_lanes = {
+        let _entered = rt.enter();
+        demo::lanes::PtyLanes::open(&mut config).context("cannot open ptys")?
+    };
 
     println!("clearpark demo — {}", config.booth.name);
     println!("  database  {}", config.booth.database.display());
@@ -113,7 +118,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let pace = Duration::from_secs_f64(args.pace.clamp(0.05, 60.0));
-    let rt = super::runtime()?;
     rt.block_on(async move {
         let firmware_gates = match &firmware {
             Some(files) => {

@@ -58,7 +58,7 @@ pub struct PtyLanes {
 
 impl PtyLanes {
     /// Opens a gate pty and a scanner pty for every lane of `config` and points the lane's
-    /// scanner and gate at them.
+    /// scanner and gate at them. Inside a tokio runtime: the simulators' ports live on its reactor.
     pub fn open(config: &mut Config) -> Result<PtyLanes, SerialError> {
         let mut lanes = Vec::new();
         for lane in &mut config.lanes {

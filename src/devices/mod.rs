@@ -43,8 +43,8 @@ impl Default for DeviceOptions {
     }
 }
 
-/// How long the lanes' thread waits, once they stopped, for a port write or open still under
-/// way on its blocking pool (a write gives up after a second of its own).
+/// How long the lanes' thread waits, once they stopped, for a port's open still under way on
+/// its blocking pool.
 const LANES_STOP_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Runs [`run`] on a thread and a single-threaded tokio runtime of their own (`lanes`). A car's

@@ -1,21 +1,19 @@
-//! Serial ports for async tasks. `serialport` is blocking: each open port gets a reader thread
-//! of its own whose chunks arrive on a channel, and writes run on tokio's blocking pool. Used by
-//! the gate link, the scanner and the simulators (on a pty's master side).
+//! Serial ports for async tasks: the port's file descriptor, non-blocking, on the runtime's own
+//! reactor (`tokio-serial`), so that a scanner's bytes and a gate's line are read and written on
+//! the task's thread. A thread per port with writes on the blocking pool cost a scan two more
+//! thread wake-ups on its way to the gate, each a chance to wait for a CPU (README, "Soak").
+//! Used by the gate link, the scanner and the simulators (on a pty's master side).
 
 use crate::config::{SerialFlow, SerialSpec};
-use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::io;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_serial::{SerialPort, SerialStream};
 
-/// How long the reader thread waits for bytes before it looks whether the port was dropped;
-/// bounds how long a closed port's thread lives on.
-const READ_WAIT: Duration = Duration::from_millis(50);
 /// A write the other end does not take within this long fails (and the port is closed).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Chunks read but not yet taken by the task; the reader waits when it is full.
-const CHUNKS: usize = 64;
+/// The most bytes one read takes; a scanned code or a gate's line is far shorter.
+const READ_BYTES: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SerialError {
@@ -33,12 +31,12 @@ pub enum SerialError {
     },
 }
 
-/// An open serial port.
+/// An open serial port. Its reads and writes need the tokio runtime it was opened on.
 pub struct Port {
     name: String,
-    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
-    writer: Arc<Mutex<Box<dyn serialport::SerialPort>>>,
-    stop: Arc<AtomicBool>,
+    stream: SerialStream,
+    /// Reused by every read.
+    buf: Box<[u8; READ_BYTES]>,
 }
 
 impl std::fmt::Debug for Port {
@@ -52,16 +50,17 @@ impl Port {
     /// was received before: a scan or a gate event nobody read in time is stale.
     pub async fn open(spec: &SerialSpec, default_baud: u32) -> Result<Port, SerialError> {
         let path = spec.path.display().to_string();
-        let builder = serialport::new(&path, spec.baud.unwrap_or(default_baud))
-            .flow_control(match spec.flow {
+        let builder = serialport::new(&path, spec.baud.unwrap_or(default_baud)).flow_control(
+            match spec.flow {
                 SerialFlow::None => serialport::FlowControl::None,
                 SerialFlow::RtsCts => serialport::FlowControl::Hardware,
                 SerialFlow::XonXoff => serialport::FlowControl::Software,
-            })
-            .timeout(READ_WAIT);
+            },
+        );
         let name = path.clone();
+        // Opening and configuring a tty are blocking calls (a USB adapter may take a while).
         let opened = tokio::task::spawn_blocking(move || {
-            let port = builder.open().map_err(|source| SerialError::Open {
+            let port = builder.open_native().map_err(|source| SerialError::Open {
                 path: path.clone(),
                 source,
             })?;
@@ -77,35 +76,23 @@ impl Port {
         Port::attach(opened, name)
     }
 
-    /// Wraps a port opened elsewhere (a pty's master side in the simulators).
-    pub fn attach(
-        mut port: Box<dyn serialport::SerialPort>,
-        name: String,
-    ) -> Result<Port, SerialError> {
+    /// Puts a port opened elsewhere (a pty's master side in the simulators) on the current
+    /// runtime's reactor. Outside a runtime it is an error, not a panic.
+    pub fn attach(port: serialport::TTYPort, name: String) -> Result<Port, SerialError> {
         let io_error = |source| SerialError::Io {
             path: name.clone(),
             source,
         };
-        let mut writer = port
-            .try_clone()
-            .map_err(|e| io_error(io::Error::other(e)))?;
-        writer
-            .set_timeout(WRITE_TIMEOUT)
-            .map_err(|e| io_error(io::Error::other(e)))?;
-        port.set_timeout(READ_WAIT)
-            .map_err(|e| io_error(io::Error::other(e)))?;
-        let (tx, chunks) = mpsc::channel(CHUNKS);
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        std::thread::Builder::new()
-            .name(format!("serial {name}"))
-            .spawn(move || read_loop(port, &tx, &stopped))
-            .map_err(io_error)?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(io_error(io::Error::other(
+                "a serial port needs a tokio runtime to be read and written",
+            )));
+        }
+        let stream = SerialStream::try_from(port).map_err(|e| io_error(io::Error::other(e)))?;
         Ok(Port {
             name,
-            chunks,
-            writer: Arc::new(Mutex::new(writer)),
-            stop,
+            stream,
+            buf: Box::new([0; READ_BYTES]),
         })
     }
 
@@ -115,67 +102,27 @@ impl Port {
 
     /// The next bytes read; an error once the port is gone. Cancel-safe.
     pub async fn read(&mut self) -> io::Result<Vec<u8>> {
-        match self.chunks.recv().await {
-            Some(chunk) => chunk,
-            None => Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the port's reader stopped",
+        match self.stream.read(&mut self.buf[..]).await? {
+            0 => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the port was closed",
             )),
+            n => {
+                tracing::trace!(target: "clearpark::scan_path", port = self.name, bytes = n, "port read");
+                Ok(self.buf[..n].to_vec())
+            }
         }
     }
 
-    /// Writes all of `bytes`.
-    pub async fn write(&self, bytes: Vec<u8>) -> io::Result<()> {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut port = writer
-                .lock()
-                .map_err(|_| io::Error::other("port lock poisoned"))?;
-            port.write_all(&bytes)
-        })
-        .await
-        .map_err(io::Error::other)?
-    }
-}
-
-impl Drop for Port {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-fn read_loop(
-    mut port: Box<dyn serialport::SerialPort>,
-    tx: &mpsc::Sender<io::Result<Vec<u8>>>,
-    stop: &AtomicBool,
-) {
-    let mut buf = [0_u8; 1024];
-    while !stop.load(Ordering::Relaxed) {
-        match port.read(&mut buf) {
-            Ok(0) => {
-                let _ = tx.blocking_send(Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the port was closed",
-                )));
-                return;
-            }
-            Ok(n) => {
-                tracing::trace!(target: "clearpark::scan_path", bytes = n, "port read");
-                if tx.blocking_send(Ok(buf[..n].to_vec())).is_err() {
-                    return;
-                }
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                        | io::ErrorKind::WouldBlock
-                ) => {}
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e));
-                return;
-            }
+    /// Writes all of `bytes`, or fails after [`WRITE_TIMEOUT`] (flow control holding it back,
+    /// the other end gone).
+    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(bytes)).await {
+            Ok(written) => written,
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("the port took no bytes for {WRITE_TIMEOUT:?}"),
+            )),
         }
     }
 }
@@ -195,17 +142,36 @@ mod tests {
             baud: None,
             flow: SerialFlow::None,
         };
-        let mut master = Port::attach(Box::new(master), "master".into()).unwrap();
+        let mut master = Port::attach(master, "master".into()).unwrap();
         // Bytes sent before the console opened the port are stale and discarded.
-        master.write(b"stale\n".to_vec()).await.unwrap();
+        master.write(b"stale\n").await.unwrap();
         let mut console = Port::open(&spec, 115_200).await.unwrap();
-        master.write(b"hello\n".to_vec()).await.unwrap();
+        master.write(b"hello\n").await.unwrap();
         assert_eq!(console.read().await.unwrap(), b"hello\n");
-        console.write(b"back\n".to_vec()).await.unwrap();
+        console.write(b"back\n").await.unwrap();
         assert_eq!(master.read().await.unwrap(), b"back\n");
         drop(master);
         drop(slave);
         assert!(console.read().await.is_err());
+    }
+
+    #[test]
+    fn a_port_attached_outside_a_runtime_is_an_error_not_a_panic() {
+        let (master, _slave) = TTYPort::pair().unwrap();
+        let err = Port::attach(master, "master".into())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs a tokio runtime"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_write_the_other_end_never_takes_fails_after_the_timeout() {
+        let (master, slave) = TTYPort::pair().unwrap();
+        let mut master = Port::attach(master, "master".into()).unwrap();
+        // Nobody reads the slave: the pty's buffer fills and the write waits, then gives up.
+        let err = master.write(&vec![b'x'; 1 << 20]).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        drop(slave);
     }
 
     #[tokio::test]

@@ -110,7 +110,7 @@ async fn serve(
             match action {
                 Action::Send(line) => {
                     tracing::trace!(target: "clearpark::scan_path", lane, "gate line to port");
-                    if let Err(e) = port.write(line).await {
+                    if let Err(e) = port.write(&line).await {
                         return End::Lost(format!("{}: {e}", port.name()));
                     }
                     tracing::trace!(target: "clearpark::scan_path", lane, "gate line written");

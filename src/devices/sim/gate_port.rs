@@ -74,7 +74,7 @@ pub async fn serve(
         }
         for report in out.drain(..) {
             match report.line() {
-                Ok(line) => pty.port.write(line).await?,
+                Ok(line) => pty.port.write(&line).await?,
                 Err(e) => tracing::error!(error = %e, "simulated gate cannot send a line"),
             }
             note(Note::Sent(report.to_string()));

@@ -21,7 +21,7 @@ impl std::fmt::Debug for Pty {
 }
 
 impl Pty {
-    /// Opens a new pair. Reading and writing [`Pty::port`] need a tokio runtime.
+    /// Opens a new pair, inside a tokio runtime (the port is read and written on its reactor).
     pub fn open() -> Result<Pty, SerialError> {
         let fail = |source| SerialError::Open {
             path: "a new pty".into(),
@@ -34,7 +34,7 @@ impl Pty {
                 "the pty has no name",
             ))
         })?;
-        let port = Port::attach(Box::new(master), path.display().to_string())?;
+        let port = Port::attach(master, path.display().to_string())?;
         Ok(Pty {
             port,
             path,

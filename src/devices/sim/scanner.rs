@@ -4,7 +4,7 @@
 use super::pty::Pty;
 use crate::devices::serial::SerialError;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// What the scanner ends each code with (scanners are configured for one of these).
@@ -40,22 +40,26 @@ impl FromStr for Eol {
 
 #[derive(Debug)]
 pub struct SimScanner {
-    pty: Pty,
+    /// Locked for a code's write: lanes' traffic and the attendant's keys share a scanner.
+    pty: tokio::sync::Mutex<Pty>,
+    path: PathBuf,
     eol: Eol,
 }
 
 impl SimScanner {
-    /// A new scanner on a new pty. [`SimScanner::scan`] needs a tokio runtime.
+    /// A new scanner on a new pty, inside a tokio runtime.
     pub fn open(eol: Eol) -> Result<SimScanner, SerialError> {
+        let pty = Pty::open()?;
         Ok(SimScanner {
-            pty: Pty::open()?,
+            path: pty.path().to_path_buf(),
+            pty: tokio::sync::Mutex::new(pty),
             eol,
         })
     }
 
     /// The path the console opens.
     pub fn path(&self) -> &Path {
-        self.pty.path()
+        &self.path
     }
 
     /// Sends one code and its line end in a single write.
@@ -63,6 +67,6 @@ impl SimScanner {
         let mut line = Vec::with_capacity(code.len() + 2);
         line.extend_from_slice(code);
         line.extend_from_slice(self.eol.bytes());
-        self.pty.port.write(line).await
+        self.pty.lock().await.port.write(&line).await
     }
 }
