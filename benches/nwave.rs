@@ -10,7 +10,7 @@
 
 use chrono::Utc;
 use clearpark::booth::clock::SystemClock;
-use clearpark::booth::{Booth, BoothHandle, NwaveDelivery};
+use clearpark::booth::{Booth, BoothHandle, NWAVE_PART_MESSAGES, NwaveDelivery};
 use clearpark::config::{
     BoothSettings, BrokerSettings, Config, GateEndpoint, LaneConfig, NwaveSettings,
     PrinterEndpoint, ScannerEndpoint,
@@ -158,7 +158,7 @@ async fn clean_up(s: &BrokerSettings) {
 }
 
 /// Bytes of log written per message, at `page_size`, when `messages` are applied in parts of
-/// 16 (a part under load, `booth::nwave_batch`) and nothing is checkpointed: every commit
+/// [`NWAVE_PART_MESSAGES`] (a part under load) and nothing is checkpointed: every commit
 /// writes each page it touched whole into the log. And the database's bytes per message.
 fn log_per_message(messages: &[replay::Sent], page_size: u32) -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
@@ -185,7 +185,7 @@ fn log_per_message(messages: &[replay::Sent], page_size: u32) -> (f64, f64) {
     let now = Utc::now();
     store
         .without_fsync(|s| {
-            for part in messages.chunks(16) {
+            for part in messages.chunks(NWAVE_PART_MESSAGES) {
                 let tx = s.transaction()?;
                 for m in part {
                     clearpark::store::nwave::apply_message(&tx, &m.message, now)?;
@@ -248,7 +248,7 @@ async fn main() {
     for page_size in [1024, clearpark::store::PAGE_SIZE] {
         let (log, db) = log_per_message(sample, page_size);
         println!(
-            "  pages of {page_size:>4} B: {log:>5.1} KiB of log and {db:>4.1} KiB of database per message ({} messages in parts of 16)",
+            "  pages of {page_size:>4} B: {log:>5.1} KiB of log and {db:>4.1} KiB of database per message ({} messages in parts of {NWAVE_PART_MESSAGES})",
             sample.len()
         );
     }

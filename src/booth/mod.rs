@@ -31,6 +31,7 @@ pub use event::{
     ScanRequest, ScanSource,
 };
 pub use nwave::{BatchApplied, BatchFailed, NwaveBatch, NwaveDelivery, NwaveLink, NwaveView};
+pub use nwave_batch::PART_MESSAGES as NWAVE_PART_MESSAGES;
 pub use outcome::{AttendantDone, AttendantError, ScanDecided, ScanOutcome};
 pub use remote_io::{RemoteIoFailed, RemoteIoReport};
 pub use runner::{BoothClient, BoothGone, BoothHandle};

@@ -26,7 +26,7 @@ type Reply = oneshot::Sender<Result<BatchApplied, BatchFailed>>;
 
 /// At most this many messages in one transaction on the booth's thread (a booth driven
 /// directly applies a batch whole): the commit a scan may wait behind stays small.
-const PART_MESSAGES: usize = 16;
+pub const PART_MESSAGES: usize = 16;
 
 /// A batch whose first messages are committed, and the rest waits for the urgent events.
 pub(super) struct UnfinishedBatch {
