@@ -59,19 +59,23 @@ def scans_of(events):
             scans.append(current[lane])
             continue
         if message.startswith('bench: OPEN read'):
-            waiting = [s for s in current.values() if 'G2' in s and 'O' not in s]
+            # The gate end may read the line before the lanes' thread logs it written: match
+            # on the write's start (the last hop is then slightly negative).
+            waiting = [s for s in current.values() if 'G1' in s and 'O' not in s]
             if waiting:
-                max(waiting, key=lambda s: s['G2'])['O'] = at
+                max(waiting, key=lambda s: s['G1'])['O'] = at
             continue
         lane = re.search(r'lane="(\w+)"', message)
         scan = current.get(lane.group(1)) if lane else None
-        if scan is None or 'O' in scan:
+        if scan is None:
             continue
         for text, mark in MARKS.items():
             if not message.startswith(text) or mark in scan:
                 continue
             if (mark == 'G1' and 'E' not in scan) or (mark == 'G2' and 'G1' not in scan):
                 break  # a heartbeat's line, not this scan's
+            if 'O' in scan and mark != 'G2':
+                break  # the scan is done (its line may be logged written after OPEN was read)
             if mark == 'B1' and 'source=Scanner' not in message:
                 break  # a remote system's scan on the same lane
             scan[mark] = at
