@@ -3,8 +3,8 @@
 //! Nwave consumer on a real broker, the console's screen).
 //!
 //! 1. **idle** (`SOAK_IDLE_SECONDS`, as long as the soak): only the two pty lanes, one car per
-//!    lane every 200 ms (the exit's 100 ms after the entrance's), each timed from its code's bytes on the scanner's pty to the `OPEN`
-//!    line on the gate's pty; as many scans as under load, so that both p99s are as sure (with
+//!    lane every 200 ms (the exit's 100 ms after the entrance's), each timed from its code's
+//!    bytes on the scanner's pty to the `OPEN` line on the gate's pty; as many scans as under load, so that both p99s are as sure (with
 //!    40 s, 400 scans, the idle p99 was the fourth-slowest scan and moved 2-4.5 ms run to run);
 //! 2. **soak** (`SOAK_SECONDS`, 180): the same lanes, plus API clients at 200 requests/s
 //!    (find-device, sync list pages, drivers' current session, set-ip), the Nwave cloud at
@@ -34,6 +34,8 @@ mod gate_end;
 mod lanes;
 #[path = "soak/nwave_load.rs"]
 mod nwave_load;
+#[path = "../tests/support/proc_stat.rs"]
+mod proc_stat;
 #[path = "soak/report.rs"]
 mod report;
 #[path = "soak/rss.rs"]

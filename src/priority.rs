@@ -8,9 +8,9 @@
 //! and the checkpointer's) lower their own priority to nice [`BACKGROUND_NICE`] (any process
 //! may lower its own, no privilege needed), so that the scheduler lets a waking lane or booth
 //! thread run first; the background work keeps every core the lanes leave idle (README,
-//! "Soak"). The lanes, the booth, the serial ports, the log's sync thread (scans queued
-//! together wait for it) and the main thread (the console, a keyboard wedge's keys) keep the
-//! priority the booth was started with.
+//! "Soak"). The lanes (their serial ports are read and written on that thread), the booth, the
+//! log's sync thread (scans queued together wait for it) and the main thread (the console, a
+//! keyboard wedge's keys) keep the priority the booth was started with.
 
 /// The nice value of background threads (0 is the default, 19 the lowest): at 10 the
 /// scheduler gives a thread about a tenth of the CPU time of a default one when both want it.

@@ -2,6 +2,9 @@
 //! and the headless demo, on a real database in a temporary folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/proc_stat.rs"]
+mod proc_stat;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -261,20 +264,11 @@ fn headless_demo_logs_decisions_until_interrupted() {
     assert!(demo_dir.join("clearpark.db").exists());
 }
 
-/// Each thread of process `pid`: its name and nice value (`/proc/<pid>/task/<tid>/stat`).
+/// Each thread of process `pid`: its name and nice value (proc(5) field 19).
 fn threads_nice(pid: u32) -> Vec<(String, i32)> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .unwrap()
-        .map(|task| {
-            let stat = std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap();
-            let (name, rest) = stat
-                .split_once(" (")
-                .and_then(|(_, rest)| rest.rsplit_once(") "))
-                .unwrap();
-            // After the name: state is field 3, nice field 19 of the whole line.
-            let nice = rest.split(' ').nth(16).unwrap().parse().unwrap();
-            (name.to_owned(), nice)
-        })
+    proc_stat::thread_stats(&pid.to_string())
+        .into_iter()
+        .map(|(name, fields)| (name, fields[19 - 3].parse().unwrap()))
         .collect()
 }
 

@@ -11,27 +11,25 @@ pub struct Ticks {
     cores: u64,
 }
 
-/// `utime + stime` of a `stat` file (fields 14 and 15, after the command's parentheses).
-fn stat_ticks(path: &str) -> Option<(String, u64)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let open = text.find('(')?;
-    let close = text.rfind(')')?;
-    let comm = text[open + 1..close].to_owned();
-    let fields: Vec<&str> = text[close + 2..].split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((comm, utime + stime))
+use super::proc_stat::{stat_fields, thread_stats};
+
+/// `utime + stime` of a `stat` file's fields (proc(5) fields 14 and 15).
+fn ticks(fields: &[String]) -> u64 {
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(14 - 3) + field(15 - 3)
 }
 
 pub fn now() -> Ticks {
-    let process = stat_ticks("/proc/self/stat").map_or(0, |(_, t)| t);
-    let booth = std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|task| stat_ticks(&format!("{}/stat", task.path().display())))
-        .filter(|(comm, _)| comm == "booth")
-        .map(|(_, t)| t)
+    let process = stat_fields("/proc/self/stat".as_ref()).map_or(0, |(_, f)| ticks(&f));
+    let booth = thread_stats("self")
+        .iter()
+        .filter(|(name, _)| name == "booth")
+        .map(|(_, f)| ticks(f))
         .sum();
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
     let cores = stat
