@@ -15,6 +15,7 @@ pub mod occupancy;
 pub mod parse;
 pub mod summary;
 pub mod version;
+mod wire;
 
 pub use message::{
     AuthBleTag, AuthMobile, DeliveryOrigin, Edge, Edges, Group, InvolvedDevice, PartialEnd,
@@ -155,7 +156,7 @@ mod order_tests {
             if v.auth {
                 edges.auth_mobile = Some(AuthMobile {
                     session_id: format!("{uuid}-app"),
-                    event_time: edges.start.event_time + TimeDelta::minutes(1),
+                    event_time: Some(edges.start.event_time + TimeDelta::minutes(1)),
                 });
                 push(&edges);
             }

@@ -297,12 +297,12 @@ fn session(
         if rng.bool() {
             v0.auth_mobile = Some(AuthMobile {
                 session_id: uuid_from(rng).to_string(),
-                event_time: at,
+                event_time: Some(at),
             });
         } else {
             v0.auth_ble_tag = Some(AuthBleTag {
                 tag_id: format!("BLE-{:06X}", rng.u32(0..0xFF_FFFF)),
-                event_time: at,
+                event_time: Some(at),
             });
         }
     }

@@ -330,6 +330,91 @@ pub const CORRECTION_AFTER: &str = r#"{
   }
 }"#;
 
+/// The session start as a producer that writes `null` and `{}` for "nothing" sends it: the same
+/// message as [`START`] (docs/contracts.md, "Nwave sessions").
+pub const START_WITH_NULLS: &str = r#"{
+  "parking_session_uuid": "e9fcc95e-b9cd-4e7f-b275-092a62daf61d",
+  "involved_devices": [
+    {
+      "device_id": "a33b47",
+      "serial_id": null,
+      "hardware_type": "Sparkit Surface V3.9",
+      "position": {
+        "network_id": "23f3e949-2dd3-47ca-b00f-c3310d4ce418",
+        "custom_id": "684d395c-e875-422a-904d-c095ad981cc6",
+        "latitude": 50.793682,
+        "longitude": -1.0986286,
+        "group": {
+          "id": 1545,
+          "type": "unmarked_parking_bay",
+          "name": "cambridgepark32",
+          "custom_id": "684d395c-e875-422a-904d-c095ad981cc6",
+          "zone_id": 5,
+          "level_id": null,
+          "level_name": null,
+          "floor_number": null
+        },
+        "group_inner_id": 1,
+        "labels": ["my label", null]
+      }
+    },
+    null
+  ],
+  "correction_counter": 0,
+  "session_start": {
+    "event_time": "2021-01-26T07:48:40.121000+00:00",
+    "delta_time_sec": 60,
+    "message_trace_ids": ["d1b6d450-cc5f-83d4-adbe-c9f5383fb0d8", null]
+  },
+  "partial_end": {},
+  "session_end": null,
+  "auth_ble_tag": {},
+  "auth_mobile": {"session_id": null, "event_time": null}
+}"#;
+
+/// The partial-end example with nothing where the producer had nothing to say: no labels, no
+/// group, no custom ids, and the first position known only by its sensor (`device_id`).
+pub const PARTIAL_END_SPARSE: &str = r#"{
+  "parking_session_uuid": "da2ecb68-efb1-458e-ba5d-e5ba80b87f6e",
+  "involved_devices": [
+    {
+      "device_id": "33c83",
+      "hardware_type": null,
+      "position": {
+        "network_id": null,
+        "custom_id": null,
+        "latitude": null,
+        "longitude": null,
+        "group": null,
+        "group_inner_id": null,
+        "labels": null
+      }
+    },
+    {
+      "device_id": "33e5f",
+      "position": {
+        "network_id": "00000000-0000-0000-0000-000000033e5f",
+        "group": {},
+        "labels": []
+      }
+    }
+  ],
+  "correction_counter": 0,
+  "session_start": {
+    "event_time": "2021-01-26T09:54:08.287000+00:00",
+    "delta_time_sec": 0,
+    "message_trace_ids": null
+  },
+  "partial_end": {
+    "event_time": "2021-01-26T10:03:23.900000+00:00",
+    "delta_time_sec": 0,
+    "message_trace_ids": null,
+    "network_id": "00000000-0000-0000-0000-000000033e5f",
+    "custom_id": null
+  },
+  "auth_ble_tag": {"tag_id": "BLE-00A1", "event_time": null}
+}"#;
+
 /// All of them, in the order the reference shows them.
 pub const ALL: [&str; 6] = [
     START,

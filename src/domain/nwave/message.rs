@@ -2,8 +2,8 @@
 //! JSON exactly as the vendor writes it (`to_vendor_json`), for the publisher and the replay.
 //!
 //! Times are UTC; on the wire they are `yyyy-MM-dd'T'HH:mm:ss.SSSSSS+00:00` as in the reference's
-//! examples. Everything about a position is optional except its `network_id`: the reference's own
-//! examples leave out `level_name` and `labels`, and say `null` for levels.
+//! examples. Everything about a position is optional but the key it is known by (its
+//! `network_id`, or its sensor's id when the producer sends none: [`super::wire`]).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,7 @@ pub struct InvolvedDevice {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Position {
+    /// The position's `network_id`, or its sensor's `device_id` when the producer sent none.
     pub network_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
@@ -97,8 +98,13 @@ pub struct Group {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AuthBleTag {
     pub tag_id: String,
-    #[serde(with = "vendor_time")]
-    pub event_time: DateTime<Utc>,
+    /// When the driver authorised; unknown when the producer left it out.
+    #[serde(
+        default,
+        with = "vendor_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub event_time: Option<DateTime<Utc>>,
 }
 
 /// A driver authorised on the bay through the One-Click Check-in app.
@@ -107,8 +113,13 @@ pub struct AuthMobile {
     /// The reference calls it `session_id` in the schema and `one_click_session_id` in the text.
     #[serde(alias = "one_click_session_id")]
     pub session_id: String,
-    #[serde(with = "vendor_time")]
-    pub event_time: DateTime<Utc>,
+    /// When the driver authorised; unknown when the producer left it out.
+    #[serde(
+        default,
+        with = "vendor_time::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub event_time: Option<DateTime<Utc>>,
 }
 
 /// What a message says about its session: the edges of one correction.
@@ -263,5 +274,34 @@ pub mod vendor_time {
                 "{text:?} is not a timestamp like 2019-06-13T16:16:51.000+00:00"
             ))
         })
+    }
+
+    /// The same for a time that may be absent (`null` or left out).
+    pub mod optional {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            at: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => super::serialize(at, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(text) => super::parse(&text).map(Some).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "{text:?} is not a timestamp like 2019-06-13T16:16:51.000+00:00"
+                    ))
+                }),
+            }
+        }
     }
 }

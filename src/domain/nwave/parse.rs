@@ -4,13 +4,11 @@
 //! type), a missing `parking_session_uuid`, `correction_counter` or `session_start`, a timestamp
 //! that does not parse or is implausible, a negative counter or delta, no involved position, the
 //! same position twice, an end before the start (or before the partial end), and a partial end
-//! naming a position the session does not involve. Unknown fields are ignored: the vendor may add
-//! some.
+//! naming a position the session does not involve. `null`, and `{}` for an optional object,
+//! mean "nothing" ([`super::wire`]); unknown fields are ignored: the vendor may add some.
 
-use super::message::{
-    AuthBleTag, AuthMobile, Edge, Edges, InvolvedDevice, PartialEnd, SessionMessage, vendor_time,
-};
-use serde::Deserialize;
+use super::message::{Edge, Edges, PartialEnd, SessionMessage, vendor_time};
+use super::wire::{WireEdge, WireMessage, parse_time};
 use std::fmt;
 
 /// The longest `parking_session_uuid` accepted; the vendor's are 36-character UUIDs.
@@ -30,38 +28,10 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
-fn reject(reason: impl Into<String>) -> Rejection {
+pub(super) fn reject(reason: impl Into<String>) -> Rejection {
     Rejection {
         reason: reason.into(),
     }
-}
-
-#[derive(Deserialize)]
-struct WireMessage {
-    parking_session_uuid: Option<String>,
-    correction_counter: Option<i64>,
-    session_start: Option<WireEdge>,
-    partial_end: Option<WirePartialEnd>,
-    session_end: Option<WireEdge>,
-    involved_devices: Option<Vec<InvolvedDevice>>,
-    auth_ble_tag: Option<AuthBleTag>,
-    auth_mobile: Option<AuthMobile>,
-}
-
-#[derive(Deserialize)]
-struct WireEdge {
-    event_time: Option<String>,
-    /// An integer; the reference's schema also shows it as a string, so digits in a string pass.
-    delta_time_sec: Option<serde_json::Value>,
-    message_trace_ids: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct WirePartialEnd {
-    #[serde(flatten)]
-    edge: WireEdge,
-    network_id: Option<String>,
-    custom_id: Option<String>,
 }
 
 /// Parses and checks one message.
@@ -103,13 +73,18 @@ fn validate(w: WireMessage) -> Result<SessionMessage, Rejection> {
             u32::try_from(c).map_err(|_| reject(format!("correction_counter: {c} is too large")))?
         }
     };
-    let start = match w.session_start {
+    let start = match w.session_start.filter(|e| !e.is_empty()) {
         Some(e) => edge("session_start", e)?,
         None => return Err(reject("session_start: missing")),
     };
-    let end = w.session_end.map(|e| edge("session_end", e)).transpose()?;
+    let end = w
+        .session_end
+        .filter(|e| !e.is_empty())
+        .map(|e| edge("session_end", e))
+        .transpose()?;
     let partial_end = w
         .partial_end
+        .filter(|p| !p.is_empty())
         .map(|p| -> Result<PartialEnd, Rejection> {
             let network_id = match p.network_id {
                 Some(n) if !n.trim().is_empty() => n,
@@ -123,20 +98,20 @@ fn validate(w: WireMessage) -> Result<SessionMessage, Rejection> {
         })
         .transpose()?;
 
-    let mut devices = match w.involved_devices {
-        Some(d) if !d.is_empty() => d,
-        _ => {
-            return Err(reject(
-                "involved_devices: missing or empty: no position to occupy",
-            ));
-        }
-    };
-    for (i, d) in devices.iter().enumerate() {
-        if d.position.network_id.trim().is_empty() {
-            return Err(reject(format!(
-                "involved_devices[{i}].position.network_id: empty"
-            )));
-        }
+    let mut devices = Vec::new();
+    for (i, d) in w.involved_devices.into_iter().flatten().enumerate() {
+        // A `null` item is no device.
+        let Some(d) = d else { continue };
+        devices.push(d.into_device().ok_or_else(|| {
+            reject(format!(
+                "involved_devices[{i}].position.network_id: missing, and the device has no device_id"
+            ))
+        })?);
+    }
+    if devices.is_empty() {
+        return Err(reject(
+            "involved_devices: missing or empty: no position to occupy",
+        ));
     }
     devices.sort_by(|a, b| a.position.network_id.cmp(&b.position.network_id));
     if let Some(pair) = devices
@@ -194,31 +169,27 @@ fn validate(w: WireMessage) -> Result<SessionMessage, Rejection> {
             partial_end,
             end,
             devices,
-            auth_ble_tag: w.auth_ble_tag,
-            auth_mobile: w.auth_mobile,
+            auth_ble_tag: w.auth_ble_tag.map(|a| a.into_auth()).transpose()?.flatten(),
+            auth_mobile: w.auth_mobile.map(|a| a.into_auth()).transpose()?.flatten(),
         },
     })
 }
 
 fn edge(name: &str, w: WireEdge) -> Result<Edge, Rejection> {
-    let event_time = match w.event_time {
+    let event_time = match &w.event_time {
         None => return Err(reject(format!("{name}.event_time: missing"))),
-        Some(t) => vendor_time::parse(&t).ok_or_else(|| {
-            reject(format!(
-                "{name}.event_time: {t:?} is not a timestamp like 2019-06-13T16:16:51.000+00:00"
-            ))
-        })?,
+        Some(t) => parse_time(&format!("{name}.event_time"), t)?,
     };
-    let delta_time_sec = match w.delta_time_sec {
+    let delta_time_sec = match &w.delta_time_sec {
         None | Some(serde_json::Value::Null) => {
             return Err(reject(format!("{name}.delta_time_sec: missing")));
         }
-        Some(v) => delta(&v).map_err(|why| reject(format!("{name}.delta_time_sec: {why}")))?,
+        Some(v) => delta(v).map_err(|why| reject(format!("{name}.delta_time_sec: {why}")))?,
     };
     Ok(Edge {
         event_time,
         delta_time_sec,
-        message_trace_ids: w.message_trace_ids.unwrap_or_default(),
+        message_trace_ids: w.trace_ids(),
     })
 }
 
@@ -246,6 +217,7 @@ fn delta(v: &serde_json::Value) -> Result<u32, String> {
 mod tests {
     use super::super::examples;
     use super::*;
+    use serde_json::{Value, json};
 
     fn reason(json: &str) -> String {
         parse(json.as_bytes()).unwrap_err().reason
@@ -389,6 +361,97 @@ mod tests {
                     v["auth_mobile"] = serde_json::json!({"session_id": "s", "event_time": "soon"})
                 }),
                 "auth_mobile.event_time: \"soon\" is not a timestamp",
+            ),
+        ];
+        for (json, want) in cases {
+            let got = reason(&json);
+            assert!(got.starts_with(want), "{got:?} should start with {want:?}");
+        }
+    }
+
+    #[test]
+    fn null_and_empty_objects_mean_nothing() {
+        let start = parse(examples::START.as_bytes()).unwrap();
+        assert_eq!(parse(examples::START_WITH_NULLS.as_bytes()).unwrap(), start);
+        let m = parse(examples::PARTIAL_END_SPARSE.as_bytes()).unwrap();
+        // Known by its sensor; sorted among the others by that key.
+        let ids: Vec<_> = m
+            .edges
+            .devices
+            .iter()
+            .map(|d| &d.position.network_id)
+            .collect();
+        assert_eq!(ids, ["00000000-0000-0000-0000-000000033e5f", "33c83"]);
+        for d in &m.edges.devices {
+            let p = &d.position;
+            assert_eq!((&p.custom_id, &p.group, p.labels.len()), (&None, &None, 0));
+        }
+        assert!(m.edges.start.message_trace_ids.is_empty());
+        let tag = m.edges.auth_ble_tag.as_ref().unwrap();
+        assert_eq!((tag.tag_id.as_str(), tag.event_time), ("BLE-00A1", None));
+        assert_eq!(m.edges.phase(), super::super::SessionPhase::PartiallyEnded);
+        assert_eq!(parse(&m.to_vendor_json()).unwrap(), m);
+
+        // What the live audit saw refused.
+        let labels = with(|v| v["involved_devices"][0]["position"]["labels"] = Value::Null);
+        assert!(parse(labels.as_bytes()).is_ok());
+        let tag = with(|v| v["auth_ble_tag"] = json!({}));
+        assert_eq!(parse(tag.as_bytes()).unwrap().edges.auth_ble_tag, None);
+    }
+
+    #[test]
+    fn what_is_really_missing_is_still_refused() {
+        let cases: Vec<(String, &str)> = vec![
+            (
+                with(|v| v["parking_session_uuid"] = Value::Null),
+                "parking_session_uuid: missing",
+            ),
+            (
+                with(|v| v["correction_counter"] = Value::Null),
+                "correction_counter: missing",
+            ),
+            (
+                with(|v| v["session_start"] = Value::Null),
+                "session_start: missing",
+            ),
+            (
+                with(|v| v["session_start"] = json!({})),
+                "session_start: missing",
+            ),
+            (
+                with(|v| v["session_start"]["event_time"] = Value::Null),
+                "session_start.event_time: missing",
+            ),
+            (
+                with(|v| v["session_end"] = json!({"event_time": "yesterday"})),
+                "session_end.event_time: \"yesterday\" is not a timestamp",
+            ),
+            (
+                with(|v| v["partial_end"]["network_id"] = Value::Null),
+                "partial_end.network_id: missing",
+            ),
+            (
+                with(|v| v["involved_devices"] = Value::Null),
+                "involved_devices: missing or empty",
+            ),
+            (
+                with(|v| v["involved_devices"] = json!([null])),
+                "involved_devices: missing or empty",
+            ),
+            (
+                with(|v| {
+                    v["involved_devices"][1]["device_id"] = Value::Null;
+                    v["involved_devices"][1]["position"] = Value::Null;
+                }),
+                "involved_devices[1].position.network_id: missing, and the device has no device_id",
+            ),
+            (
+                with(|v| v["auth_ble_tag"] = json!({"tag_id": "t", "event_time": "noon"})),
+                "auth_ble_tag.event_time: \"noon\" is not a timestamp",
+            ),
+            (
+                with(|v| v["involved_devices"][0]["position"]["labels"] = json!("a label")),
+                "involved_devices[0].position.labels: invalid type: string",
             ),
         ];
         for (json, want) in cases {

@@ -279,3 +279,27 @@ fn pruning_keeps_what_a_bay_still_shows() {
     let c = counts(conn).unwrap();
     assert_eq!((c.sessions, c.positions, c.quarantined), (3, 3, 1));
 }
+
+#[test]
+fn a_producer_that_sends_nulls_takes_its_bays() {
+    let mut db = db();
+    apply(&mut db, examples::START_WITH_NULLS);
+    apply(&mut db, examples::PARTIAL_END_SPARSE);
+    let taken: Vec<_> = load_board(db.store.conn())
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.taken)
+        .map(|p| p.network_id().to_owned())
+        .collect();
+    // The partial end released 33e5f; the other sensor of that bay still sees the car.
+    assert_eq!(
+        taken,
+        ["23f3e949-2dd3-47ca-b00f-c3310d4ce418", "33c83"],
+        "every start took its bays"
+    );
+    let sparse = session(db.store.conn(), PARTIAL_UUID).unwrap().unwrap();
+    let tag = sparse.session.auth_ble_tag.unwrap();
+    assert_eq!((tag.tag_id.as_str(), tag.event_time), ("BLE-00A1", None));
+    let counts = counts(db.store.conn()).unwrap();
+    assert_eq!((counts.sessions, counts.quarantined), (2, 0));
+}

@@ -118,9 +118,15 @@ pub fn save_current(
         time(e.end.as_ref()),
         e.end.as_ref().map(|x| x.delta_time_sec),
         e.auth_ble_tag.as_ref().map(|a| a.tag_id.as_str()),
-        e.auth_ble_tag.as_ref().map(|a| DbTime(a.event_time)),
+        e.auth_ble_tag
+            .as_ref()
+            .and_then(|a| a.event_time)
+            .map(DbTime),
         e.auth_mobile.as_ref().map(|a| a.session_id.as_str()),
-        e.auth_mobile.as_ref().map(|a| DbTime(a.event_time)),
+        e.auth_mobile
+            .as_ref()
+            .and_then(|a| a.event_time)
+            .map(DbTime),
         to_json(e),
         DbTime(now),
         revision,
