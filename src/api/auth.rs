@@ -54,12 +54,9 @@ struct Claims {
 impl Auth {
     pub fn new(config: &ApiConfig) -> Auth {
         let jwt = config.jwt_secret.as_ref().map(|secret| {
-            let mut validation = Validation::new(Algorithm::HS256);
-            validation.leeway = JWT_LEEWAY_SECONDS;
-            validation.validate_exp = true;
             (
                 DecodingKey::from_secret(secret.expose().as_bytes()),
-                validation,
+                jwt_validation(config),
             )
         });
         Auth {
@@ -105,6 +102,29 @@ impl Auth {
     }
 }
 
+/// What a JWT must be: HS256 (no other algorithm, never `none`), not expired, and, where
+/// `api.jwt_audience` / `api.jwt_issuer` are set, carrying one of their values. Where they are
+/// not, an `aud` or `iss` the token carries is not looked at: accounting systems set them for
+/// their own purposes.
+fn jwt_validation(config: &ApiConfig) -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = JWT_LEEWAY_SECONDS;
+    validation.validate_exp = true;
+    let mut required = vec!["exp"];
+    if config.jwt_audience.is_empty() {
+        validation.validate_aud = false;
+    } else {
+        validation.set_audience(&config.jwt_audience);
+        required.push("aud");
+    }
+    if !config.jwt_issuer.is_empty() {
+        validation.set_issuer(&config.jwt_issuer);
+        required.push("iss");
+    }
+    validation.set_required_spec_claims(&required);
+    validation
+}
+
 /// The token of an `Authorization: Bearer <token>` header.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -147,12 +167,24 @@ mod tests {
     }
 
     fn jwt(secret: &str, exp: i64) -> String {
+        signed(
+            Algorithm::HS256,
+            secret,
+            serde_json::json!({"sub": "accounting", "exp": exp}),
+        )
+    }
+
+    fn signed(alg: Algorithm, secret: &str, claims: serde_json::Value) -> String {
         jsonwebtoken::encode(
-            &Header::default(),
-            &serde_json::json!({"sub": "accounting", "exp": exp}),
+            &Header::new(alg),
+            &claims,
             &EncodingKey::from_secret(secret.as_bytes()),
         )
         .unwrap()
+    }
+
+    fn in_a_minute() -> i64 {
+        chrono::Utc::now().timestamp() + 60
     }
 
     #[test]
@@ -165,6 +197,92 @@ mod tests {
         assert!(a.is_operator(&jwt(&"j".repeat(32), now + 60)));
         assert!(!a.is_operator(&jwt(&"j".repeat(32), now - 60)), "expired");
         assert!(!a.is_operator(&jwt(&"k".repeat(32), now + 60)), "wrong key");
+    }
+
+    #[test]
+    fn without_an_audience_configured_aud_and_iss_are_not_looked_at() {
+        let a = auth();
+        let key = "j".repeat(32);
+        for claims in [
+            serde_json::json!({"exp": in_a_minute(), "aud": "accounting"}),
+            serde_json::json!({"exp": in_a_minute(), "aud": ["accounting", "reports"]}),
+            serde_json::json!({"exp": in_a_minute(), "iss": "https://erp.example"}),
+        ] {
+            assert!(
+                a.is_operator(&signed(Algorithm::HS256, &key, claims.clone())),
+                "{claims}"
+            );
+        }
+        let no_exp = serde_json::json!({"sub": "accounting", "aud": "accounting"});
+        assert!(
+            !a.is_operator(&signed(Algorithm::HS256, &key, no_exp)),
+            "exp is required"
+        );
+    }
+
+    #[test]
+    fn a_configured_audience_and_issuer_must_be_carried() {
+        let key = "j".repeat(32);
+        let mut config = ApiConfig::new("127.0.0.1:0".parse().unwrap(), "in", "out", Vec::new());
+        config.jwt_secret = Some(Secret::new(key.clone()));
+        config.jwt_audience = vec!["clearpark".into(), "booth-1".into()];
+        config.jwt_issuer = vec!["https://erp.example".into()];
+        let a = Auth::new(&config);
+        let token = |claims: serde_json::Value| signed(Algorithm::HS256, &key, claims);
+        let (exp, iss) = (in_a_minute(), "https://erp.example");
+        assert!(a.is_operator(&token(
+            serde_json::json!({"exp": exp, "aud": "booth-1", "iss": iss})
+        )));
+        assert!(a.is_operator(&token(
+            serde_json::json!({"exp": exp, "aud": ["reports", "clearpark"], "iss": iss})
+        )));
+        for (why, claims) in [
+            (
+                "another audience",
+                serde_json::json!({"exp": exp, "aud": "reports", "iss": iss}),
+            ),
+            ("no audience", serde_json::json!({"exp": exp, "iss": iss})),
+            (
+                "another issuer",
+                serde_json::json!({"exp": exp, "aud": "clearpark", "iss": "https://x"}),
+            ),
+            (
+                "no issuer",
+                serde_json::json!({"exp": exp, "aud": "clearpark"}),
+            ),
+            (
+                "expired",
+                serde_json::json!({"exp": exp - 120, "aud": "clearpark", "iss": iss}),
+            ),
+        ] {
+            assert!(!a.is_operator(&token(claims)), "{why}");
+        }
+    }
+
+    #[test]
+    fn only_hs256_with_the_configured_key() {
+        let a = auth();
+        let key = "j".repeat(32);
+        let claims = serde_json::json!({"sub": "accounting", "exp": in_a_minute()});
+        assert!(a.is_operator(&signed(Algorithm::HS256, &key, claims.clone())));
+        for alg in [Algorithm::HS384, Algorithm::HS512] {
+            assert!(
+                !a.is_operator(&signed(alg, &key, claims.clone())),
+                "{alg:?}"
+            );
+        }
+        // `alg: none`, unsigned, claims valid until 2100.
+        let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJleHAiOjQxMDI0NDQ4MDAsInN1YiI6ImFjY291bnRpbmcifQ.";
+        assert!(!a.is_operator(unsigned));
+        // The same claims signed: only the header made it refused.
+        let payload = unsigned.split('.').nth(1).unwrap();
+        let good = signed(
+            Algorithm::HS256,
+            &key,
+            serde_json::json!({"sub": "accounting", "exp": 4102444800u64}),
+        );
+        assert_eq!(good.split('.').nth(1), Some(payload));
+        assert!(a.is_operator(&good));
     }
 
     #[test]

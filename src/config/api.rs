@@ -53,6 +53,10 @@ pub struct ApiConfig {
     pub tokens: Vec<Secret>,
     /// Key of HS256 JWTs accepted as bearer tokens.
     pub jwt_secret: Option<Secret>,
+    /// When not empty, a JWT's `aud` must name one of these; when empty, `aud` is not checked.
+    pub jwt_audience: Vec<String>,
+    /// When not empty, a JWT's `iss` must be one of these; when empty, `iss` is not checked.
+    pub jwt_issuer: Vec<String>,
     /// Remote IO devices that may call `/set-ip/`, each with its key.
     pub device_keys: Vec<DeviceKey>,
     pub tls: Option<TlsFiles>,
@@ -103,6 +107,8 @@ impl ApiConfig {
             exit_lane: exit_lane.into(),
             tokens,
             jwt_secret: None,
+            jwt_audience: Vec::new(),
+            jwt_issuer: Vec::new(),
             device_keys: Vec::new(),
             tls: None,
             request_timeout: Duration::from_secs(10),
@@ -122,6 +128,8 @@ pub(super) struct RawApi {
     #[serde(default)]
     tokens: Vec<String>,
     jwt_secret: Option<String>,
+    jwt_audience: Option<OneOrMany>,
+    jwt_issuer: Option<OneOrMany>,
     #[serde(default)]
     device_keys: BTreeMap<String, String>,
     tls_cert: Option<String>,
@@ -132,6 +140,39 @@ pub(super) struct RawApi {
     max_in_flight: i64,
     #[serde(default = "default_site_id")]
     secured_parking_id: i64,
+}
+
+/// A setting that takes one string or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+/// The JWT claim values a setting lists: none may be blank.
+fn claim_values(
+    setting: &str,
+    values: Option<OneOrMany>,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    let values = values.map(OneOrMany::into_vec).unwrap_or_default();
+    if let Some(blank) = values.iter().find(|v| v.trim().is_empty()) {
+        problems.push(format!(
+            "{setting}: {blank:?} is blank; name the value the tokens carry"
+        ));
+        return Vec::new();
+    }
+    values
 }
 
 fn default_timeout() -> i64 {
@@ -225,6 +266,20 @@ pub(super) fn validate(
     .and_then(|(setting, s)| {
         check_secret(setting, &s, MIN_JWT_SECRET_BYTES, problems).then_some(Secret(s))
     });
+    let jwt_audience = claim_values("api.jwt_audience", raw.jwt_audience, problems);
+    let jwt_issuer = claim_values("api.jwt_issuer", raw.jwt_issuer, problems);
+    if jwt_secret.is_none() {
+        for (setting, values) in [
+            ("api.jwt_audience", &jwt_audience),
+            ("api.jwt_issuer", &jwt_issuer),
+        ] {
+            if !values.is_empty() {
+                problems.push(format!(
+                    "{setting}: set, but api.jwt_secret (or CLEARPARK_JWT_SECRET) is not: no JWT is accepted"
+                ));
+            }
+        }
+    }
     if tokens.is_empty() && jwt_secret.is_none() {
         problems.push(
             "api.tokens: no way to authenticate callers: set api.tokens or api.jwt_secret \
@@ -292,6 +347,8 @@ pub(super) fn validate(
         exit_lane,
         tokens,
         jwt_secret,
+        jwt_audience,
+        jwt_issuer,
         device_keys,
         tls,
         request_timeout,

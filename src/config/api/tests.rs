@@ -158,3 +158,38 @@ fn a_bad_mac_address_is_named() {
     assert_eq!(err.problems.len(), 1);
     assert!(err.problems[0].starts_with("lanes[0].mac_address: \"76-86-BB-DE-63-AD\""));
 }
+
+#[test]
+fn jwt_audience_and_issuer_take_one_value_or_a_list() {
+    let secret = "jwt_secret = \"0123456789abcdef0123456789abcdef\"\n";
+    let one = parse(
+        &format!("[api]\n{secret}jwt_audience = \"clearpark\"\njwt_issuer = \"https://erp\"\n"),
+        &no_env,
+    )
+    .unwrap()
+    .api
+    .unwrap();
+    assert_eq!(one.jwt_audience, ["clearpark"]);
+    assert_eq!(one.jwt_issuer, ["https://erp"]);
+    let many = parse(
+        &format!("[api]\n{secret}jwt_audience = [\"clearpark\", \"booth-1\"]\n"),
+        &no_env,
+    )
+    .unwrap()
+    .api
+    .unwrap();
+    assert_eq!(many.jwt_audience, ["clearpark", "booth-1"]);
+    assert!(many.jwt_issuer.is_empty(), "not set: not checked");
+
+    let err = parse(
+        "[api]\ntokens = [\"0123456789abcdef0123\"]\njwt_audience = \"clearpark\"\njwt_issuer = [\" \"]\n",
+        &no_env,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("api.jwt_audience: set, but api.jwt_secret (or CLEARPARK_JWT_SECRET) is not"),
+        "{err}"
+    );
+    assert!(err.contains("api.jwt_issuer: \" \" is blank"), "{err}");
+}
