@@ -329,6 +329,56 @@ async fn the_reference_curl_flow_enters_then_exits_with_the_price() {
     s.stop().await;
 }
 
+/// The reference writes the body as `{"data": ${qr_data}}`, unquoted: a scanner bridge sends a
+/// numeric code as a JSON number, every digit of it kept (more than a float holds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_numeric_code_sent_as_a_json_number_is_scanned() {
+    const LONG: &str = "40400000000000000000000000000001";
+    let mut s = server(Gates::None, |store, _| {
+        for code in ["20261123042", LONG] {
+            devices::insert(
+                store.conn(),
+                &devices::NewDevice {
+                    account_id: 1,
+                    unique_id: Some(code.into()),
+                    name: None,
+                    guid: None,
+                },
+                t0(),
+            )
+            .unwrap();
+        }
+    })
+    .await;
+    let scan = |kind: &str, body: String| {
+        s.http
+            .post(s.url(&format!("/find-device/?type={kind}")))
+            .bearer_auth(TOKEN)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    let res = scan("entrance", "{\"data\": 20261123042}".into())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], 1, "{body}");
+    assert_eq!(body["data"]["Device"]["DevUniqueId"], "20261123042");
+    s.clock.advance(TimeDelta::minutes(3));
+    let body: Value = scan("exit", format!("{{\"data\":{LONG}}}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The long code is another device of the same account: it leaves with the stay.
+    assert_eq!(body["status"], 1, "{body}");
+    assert_eq!(body["data"]["Device"]["DevUniqueId"], LONG);
+    assert_eq!(body["data"]["Parking"]["Minutes"], 3);
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_and_malformed_requests_write_nothing() {
     let mut s = server(Gates::None, |_, _| {}).await;
@@ -407,9 +457,15 @@ async fn refused_and_malformed_requests_write_nothing() {
         ),
         (
             "?type=entrance",
-            "{\"data\": 42}".to_string(),
+            "{\"data\": 4.2}".to_string(),
             400,
-            "not a number",
+            "not a whole number",
+        ),
+        (
+            "?type=entrance",
+            "{\"data\": true}".to_string(),
+            400,
+            "not a boolean",
         ),
         ("?type=entrance", "[1, 2]".to_string(), 400, "JSON object"),
         ("?type=entrance", String::new(), 400, "body is empty"),
@@ -897,8 +953,8 @@ async fn accounts_token_from_the_command_line_is_accepted_and_revocable() {
     s.stop().await;
 }
 
-/// Checks a value against an OpenAPI 3.0 schema: types, nullable, required, properties, items,
-/// enum, oneOf and allOf, with local `$ref`s.
+/// Checks a value against an OpenAPI 3.0 schema: types, nullable, required, properties,
+/// `additionalProperties: false`, items, enum, oneOf and allOf, with local `$ref`s.
 fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/components/schemas/");
@@ -960,6 +1016,15 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), Str
                 check(doc, s, v, &format!("{at}.{key}"))?;
             }
         }
+    }
+    if schema["additionalProperties"] == false
+        && let (Some(props), Some(object)) = (
+            schema.get("properties").and_then(Value::as_object),
+            value.as_object(),
+        )
+        && let Some(extra) = object.keys().find(|k| !props.contains_key(*k))
+    {
+        return Err(format!("{at}: {extra:?} is not a documented field"));
     }
     if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
         for (i, v) in array.iter().enumerate() {

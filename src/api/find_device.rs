@@ -1,5 +1,6 @@
-//! `POST /find-device/?type=entrance|exit` with `{"data": "<QR>"}`: a scan at the lane the
-//! config maps, decided by the booth like any other, answered with the reference's payload.
+//! `POST /find-device/?type=entrance|exit` with `{"data": "<QR>"}` (or `{"data": 788879}`, a
+//! numeric code unquoted as the reference writes it): a scan at the lane the config maps,
+//! decided by the booth like any other, answered with the reference's payload.
 
 use super::ApiState;
 use super::error::{ApiError, envelope};
@@ -130,6 +131,7 @@ fn qr_data(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     match value.get("data") {
         Some(Value::String(code)) => Ok(code.clone()),
+        Some(Value::Number(_)) => numeric_code(&body),
         Some(other) => Err(ApiError::BadRequest(format!(
             "\"data\" must be a string (the QR code), not {}",
             kind_of(other)
@@ -142,6 +144,28 @@ fn qr_data(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
             kind_of(&value)
         ))),
     }
+}
+
+/// `{"data": 788879}`: the reference writes the body as `{"data": ${qr_data}}`, unquoted, so a
+/// scanner bridge may send a numeric code as a JSON number. Its digits are taken exactly as
+/// sent (a number longer than a float holds keeps every digit); a fraction or an exponent is
+/// not a code.
+fn numeric_code(body: &[u8]) -> Result<String, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        data: &'a serde_json::value::RawValue,
+    }
+    let raw: Raw = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    let text = raw.data.get();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::BadRequest(format!(
+            "\"data\" {text} is not a whole number; send the QR code as a string or as digits"
+        )));
+    }
+    Ok(text.to_owned())
 }
 
 fn kind_of(value: &Value) -> &'static str {
@@ -175,4 +199,41 @@ fn parking(session: &Session, quote: Option<&Quote>) -> Value {
         "TotalPrice": quote.map(|q| q.total.to_string()),
         "Currency": session.currency,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(body: &str) -> Result<String, String> {
+        qr_data(Ok(Bytes::from(body.to_owned()))).map_err(|e| match e {
+            ApiError::BadRequest(why) => why,
+            other => format!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn a_code_as_a_string_or_as_digits() {
+        assert_eq!(
+            code(r#"{"data": "788879fbe6635"}"#),
+            Ok("788879fbe6635".into())
+        );
+        assert_eq!(code(r#"{"data": 788879}"#), Ok("788879".into()));
+        assert_eq!(code(r#"{"data":-12}"#), Ok("-12".into()));
+        // Longer than any float or u64 holds: the digits as sent.
+        let long = "123456789012345678901234567890";
+        assert_eq!(code(&format!(r#"{{"data": {long} }}"#)), Ok(long.into()));
+        for (body, says) in [
+            (r#"{"data": 78.5}"#, "\"data\" 78.5 is not a whole number"),
+            (r#"{"data": 1e5}"#, "\"data\" 1e5 is not a whole number"),
+            (
+                r#"{"data": null}"#,
+                "must be a string (the QR code), not null",
+            ),
+            (r#"{"data": [1]}"#, "not an array"),
+        ] {
+            let why = code(body).unwrap_err();
+            assert!(why.contains(says), "{body}: {why}");
+        }
+    }
 }
