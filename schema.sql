@@ -232,12 +232,14 @@ CREATE INDEX audit_at ON audit_log (at);
 
 -- HTTP API ---------------------------------------------------------------------------------------
 
--- Remote IO devices that report their address through `GET /set-ip/?device_key=...`. The key
--- itself stays in the config; only its SHA-256 (hex) is kept, to notice a rotated key.
+-- Remote IO devices that report their address through `GET /set-ip/?device_key=...`: the IP is
+-- what reaches the device (the port it listens on is its own setting; the request's source port
+-- is an ephemeral one). The key itself stays in the config; only its SHA-256 (hex) is kept, to
+-- notice a rotated key.
 CREATE TABLE remote_io_device (
     name              TEXT    PRIMARY KEY,
     key_sha256        TEXT    NOT NULL,
-    last_address      TEXT    NOT NULL,     -- the peer address of the last report, ip:port
+    last_address      TEXT    NOT NULL,     -- the IP the last report came from, without a port
     last_seen         TEXT    NOT NULL,
     first_seen        TEXT    NOT NULL,
     reports           INTEGER NOT NULL DEFAULT 1

@@ -1,6 +1,7 @@
 //! `GET /set-ip/?device_key=<secret>`: a remote IO device reports its address. The address is
-//! the peer address of the request (a forwarded-for header is not trusted); recording it is a
-//! write, so it goes through the booth.
+//! the IP of the request's peer, without its port: the device is reached at its IP (on the port
+//! it listens on), never at the ephemeral port it sent from. A forwarded-for header is not
+//! trusted. Recording it is a write, so it goes through the booth.
 
 use super::ApiState;
 use super::error::{ApiError, envelope};
