@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use support::process::Process;
 use support::{IN, OUT, dump_file, t0};
 
 const TOKEN: &str = "test-operator-token-0001";
@@ -919,9 +920,7 @@ async fn accounts_token_from_the_command_line_is_accepted_and_revocable() {
     )
     .unwrap();
     let cli = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clearpark"))
-            .env_remove("CLEARPARK_DATABASE")
-            .env_remove("CLEARPARK_RES_GUID")
+        let out = support::process::command(s._dir.path())
             .arg("--config")
             .arg(&config)
             .args(args)
@@ -1232,73 +1231,12 @@ async fn tls_with_a_self_signed_certificate_then_a_graceful_stop() {
     );
 }
 
-/// A child process of this test, killed if the test fails before it is interrupted.
-struct Child(Option<std::process::Child>);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Runs the binary with `args` and waits for a stdout line containing `marker`; returns the
-/// child and every line read so far.
-fn spawn_until(dir: &std::path::Path, args: &[&str], marker: &str) -> (Child, Vec<String>) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clearpark"))
-        .current_dir(dir)
-        .env_remove("CLEARPARK_DATABASE")
-        .env_remove("CLEARPARK_RES_GUID")
-        .env_remove("CLEARPARK_CONFIG")
-        .env("RUST_LOG", "info")
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut lines = Vec::new();
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        let done = line.contains(marker);
-        lines.push(line);
-        if done {
-            // Keep draining so that the child never blocks on a full pipe.
-            std::thread::spawn(move || while rx.recv().is_ok() {});
-            return (Child(Some(child)), lines);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("no {marker:?} in the output: {lines:#?}");
-}
-
-/// Ctrl-C for the child this test started, then its exit status.
-fn interrupt(mut guard: Child) -> std::process::ExitStatus {
-    let mut child = guard.0.take().unwrap();
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_prints_a_token_and_a_curl_that_work() {
     install_crypto();
     let dir = tempfile::tempdir().unwrap();
     let demo_dir = dir.path().join("demo");
-    let (child, lines) = spawn_until(
+    let mut child = Process::start(
         dir.path(),
         &[
             "demo",
@@ -1310,9 +1248,9 @@ async fn the_demo_prints_a_token_and_a_curl_that_work() {
             "--pace",
             "60",
         ],
-        "driver    curl",
     );
-    let text = lines.join("\n");
+    child.wait_for("driver    curl", Duration::from_secs(30));
+    let text = child.seen.join("\n");
     let find = |prefix: &str, until: char| {
         let start = text
             .find(prefix)
@@ -1344,7 +1282,7 @@ async fn the_demo_prints_a_token_and_a_curl_that_work() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(interrupt(child).success());
+    assert!(child.interrupt().success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1376,21 +1314,14 @@ tokens = ["{TOKEN}"]
         ),
     )
     .unwrap();
-    let init = std::process::Command::new(env!("CARGO_BIN_EXE_clearpark"))
-        .current_dir(dir.path())
-        .env_remove("CLEARPARK_DATABASE")
-        .env_remove("CLEARPARK_RES_GUID")
+    let init = support::process::command(dir.path())
         .arg("init")
         .output()
         .unwrap();
     assert!(init.status.success());
     // Port 1 would need root: the --api override is what makes this start.
-    let (child, lines) = spawn_until(
-        dir.path(),
-        &["run", "--headless", "--api", "127.0.0.1:0"],
-        "API on http://",
-    );
-    let line = lines.last().unwrap();
+    let mut child = Process::start(dir.path(), &["run", "--headless", "--api", "127.0.0.1:0"]);
+    let line = child.wait_for("API on http://", Duration::from_secs(30));
     let base = &line[line.find("http://").unwrap()..];
     let res = reqwest::Client::new()
         .get(format!("{base}/clearpark/rp-accs/"))
@@ -1400,7 +1331,7 @@ tokens = ["{TOKEN}"]
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["total"], 0);
-    assert!(interrupt(child).success());
+    assert!(child.interrupt().success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,22 +2,16 @@
 //! and the headless demo, on a real database in a temporary folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/proc_stat.rs"]
-mod proc_stat;
+mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
+use support::proc_stat;
+use support::process::{Process, command};
 
 fn clearpark(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clearpark"))
-        .current_dir(dir)
-        .env_remove("CLEARPARK_DATABASE")
-        .env_remove("CLEARPARK_RES_GUID")
-        .env_remove("CLEARPARK_CONFIG")
-        .args(args)
-        .output()
-        .unwrap()
+    command(dir).args(args).output().unwrap()
 }
 
 fn ok(out: &Output) -> String {
@@ -160,9 +154,7 @@ fn a_listing_cut_short_by_its_reader_ends_quietly() {
     std::fs::write(dir.path().join("many.csv"), csv).unwrap();
     ok(&clearpark(dir.path(), &["accounts", "import", "many.csv"]));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clearpark"))
-        .current_dir(dir.path())
-        .env_remove("CLEARPARK_CONFIG")
+    let mut child = command(dir.path())
         .args(["accounts", "list", "--limit", "5000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -208,17 +200,23 @@ fn config_mistakes_are_reported_one_per_line() {
 fn headless_demo_logs_decisions_until_interrupted() {
     let dir = tempfile::tempdir().unwrap();
     let demo_dir = dir.path().join("demo");
-    let child = Command::new(env!("CARGO_BIN_EXE_clearpark"))
-        .args(["demo", "--headless", "--pace", "0.2", "--dir"])
-        .arg(&demo_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(6));
+    let mut child = Process::start(
+        dir.path(),
+        &[
+            "demo",
+            "--headless",
+            "--pace",
+            "0.2",
+            "--dir",
+            demo_dir.to_str().unwrap(),
+        ],
+    );
+    // Deciding, and the bays counted: every thread is up.
+    child.wait_for("Nwave: ", Duration::from_secs(60));
+    child.wait_for("-> e", Duration::from_secs(60));
     // The lanes and the booth keep the priority the booth was started with; the runtime's
     // workers (API, screen, Nwave), the bays' summary and the checkpointer run below it.
-    let nice = threads_nice(child.id());
+    let nice = threads_nice(child.pid());
     let ours = nice_of("booth", &nice);
     for scans_path in ["lanes", "wal-sync"] {
         assert_eq!(nice_of(scans_path, &nice), ours, "{nice:?}");
@@ -230,18 +228,10 @@ fn headless_demo_logs_decisions_until_interrupted() {
             "{nice:?}"
         );
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    child.signal("INT");
+    let (status, lines) = child.wait();
+    let stdout = lines.join("\n");
+    assert!(status.success(), "{stdout}");
     assert!(stdout.contains("788879fbe6635"), "{stdout}");
     assert!(
         stdout.contains("-> entered") || stdout.contains("-> exited"),
@@ -285,4 +275,203 @@ fn nice_of(name: &str, threads: &[(String, i32)]) -> i32 {
         "{name}: {threads:?}"
     );
     values[0]
+}
+
+/// A config with two lanes without devices (a scan is the passage) and the API, its database
+/// made, and `codes.len()` accounts with one code each.
+fn service_booth(dir: &Path, codes: &[String]) {
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            r#"[booth]
+name = "Service Park"
+database = "booth.db"
+res_guid = "{}"
+[resource]
+name = "Parking"
+price_per_minute = "0.05"
+currency = "TMT"
+[[lanes]]
+id = "in-1"
+direction = "entrance"
+[[lanes]]
+id = "out-1"
+direction = "exit"
+[api]
+tokens = ["{SERVICE_TOKEN}"]
+"#,
+            support::RES_GUID
+        ),
+    )
+    .unwrap();
+    ok(&clearpark(dir, &["init"]));
+    let mut csv = String::from("name,reg_no\n");
+    for i in 0..codes.len() {
+        csv.push_str(&format!("Driver {i},SV {i:03} SV\n"));
+    }
+    std::fs::write(dir.join("drivers.csv"), csv).unwrap();
+    ok(&clearpark(dir, &["accounts", "import", "drivers.csv"]));
+    for (i, code) in codes.iter().enumerate() {
+        let reg_no = format!("SV {i:03} SV");
+        ok(&clearpark(
+            dir,
+            &["devices", "add", "--account", &reg_no, "--code", code],
+        ));
+    }
+}
+
+const SERVICE_TOKEN: &str = "service-test-token-0001";
+
+/// Each client scans its code in and out until the booth stops answering; the scans it was
+/// answered `status: 1` for, as (code, AttTypeId).
+async fn scan_until_stopped(base: String, code: String) -> Vec<(String, i64)> {
+    let http = support::http_client();
+    let mut answered = Vec::new();
+    for (kind, type_id) in [("entrance", 1), ("exit", 2)].into_iter().cycle() {
+        let sent = http
+            .post(format!("{base}/find-device/?type={kind}"))
+            .bearer_auth(SERVICE_TOKEN)
+            .json(&serde_json::json!({"data": code}))
+            .send()
+            .await;
+        let Ok(res) = sent else { break };
+        let Ok(body) = res.json::<serde_json::Value>().await else {
+            break;
+        };
+        if body["status"] == 1 {
+            answered.push((code.clone(), type_id));
+        }
+    }
+    answered
+}
+
+/// Attendance rows by (code, AttTypeId).
+fn attendance(db: &Path) -> std::collections::HashMap<(String, i64), usize> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut rows = conn
+        .prepare(
+            r#"SELECT d."DevUniqueId", a."AttTypeId" FROM tbl_dk_attendance a
+               JOIN tbl_dk_device d ON d."DevId" = a."DevId""#,
+        )
+        .unwrap();
+    let mut counts = std::collections::HashMap::new();
+    for row in rows
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .unwrap()
+    {
+        *counts.entry(row.unwrap()).or_default() += 1;
+    }
+    counts
+}
+
+/// What systemd, Docker and `kill` send: SIGTERM stops a booth busy with scans as Ctrl-C
+/// does, with the stop in the log, exit status 0, and every scan it answered in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_busy_booth_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let codes: Vec<String> = (0..4).map(|i| format!("SERVICE-CODE-{i}")).collect();
+    service_booth(dir.path(), &codes);
+    let mut booth = Process::start(dir.path(), &["run", "--headless", "--api", "127.0.0.1:0"]);
+    let line = booth.wait_for("API on http://", Duration::from_secs(30));
+    let base = line[line.find("http://").unwrap()..].trim().to_owned();
+    let clients: Vec<_> = codes
+        .iter()
+        .map(|code| tokio::spawn(scan_until_stopped(base.clone(), code.clone())))
+        .collect();
+    // Scans flowing: the log shows decisions.
+    let pid = booth.pid();
+    tokio::task::block_in_place(|| {
+        for _ in 0..40 {
+            booth.wait_for("-> e", Duration::from_secs(30));
+        }
+    });
+    booth.signal("TERM");
+    let (status, lines) = tokio::task::block_in_place(|| booth.wait());
+    let log = lines.join("\n");
+    assert_eq!(status.code(), Some(0), "pid {pid}: {log}");
+    assert!(
+        log.contains("SIGTERM: stopping once what is under way is done"),
+        "{log}"
+    );
+    assert!(log.contains("booth stopped"), "{log}");
+    let mut answered = std::collections::HashMap::new();
+    for client in clients {
+        for scan in client.await.unwrap() {
+            *answered.entry(scan).or_insert(0usize) += 1;
+        }
+    }
+    assert!(answered.values().sum::<usize>() >= 40, "{answered:?}");
+    let stored = attendance(&dir.path().join("booth.db"));
+    for (scan, n) in &answered {
+        assert!(
+            stored.get(scan).copied().unwrap_or(0) >= *n,
+            "{scan:?}: answered {n} times, stored {:?}",
+            stored.get(scan)
+        );
+    }
+}
+
+/// SIGHUP reopens the log file (logrotate moves it away, then signals); a second SIGTERM while
+/// the booth is stopping ends it at once, with 128 + 15.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reopens_the_log_and_a_second_signal_stops_at_once() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    service_booth(dir.path(), &[]);
+    let log = dir.path().join("service.log");
+    let booth = Process::start(
+        dir.path(),
+        &[
+            "run",
+            "--headless",
+            "--api",
+            "127.0.0.1:0",
+            "--log",
+            "service.log",
+        ],
+    );
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
+    let wait_for_text = |path: &Path, text: &str| {
+        let started = std::time::Instant::now();
+        while !read(path).contains(text) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no {text:?} in {}: {}",
+                path.display(),
+                read(path)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    tokio::task::block_in_place(|| wait_for_text(&log, "API on http://"));
+    let text = read(&log);
+    let line = text.lines().find(|l| l.contains("API on http://")).unwrap();
+    let addr = line[line.find("http://").unwrap() + 7..].trim().to_owned();
+
+    let rotated = dir.path().join("service.log.1");
+    std::fs::rename(&log, &rotated).unwrap();
+    booth.signal("HUP");
+    tokio::task::block_in_place(|| wait_for_text(&log, "SIGHUP: log file reopened"));
+    assert!(
+        read(&rotated).contains("booth running"),
+        "the old lines stay where they were"
+    );
+    assert!(
+        !read(&log).contains("booth running"),
+        "the new file starts afresh"
+    );
+
+    // A request that never finishes holds the clean stop (the server gives it a grace period);
+    // the second signal does not wait for it.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    booth.signal("TERM");
+    tokio::task::block_in_place(|| wait_for_text(&log, "SIGTERM: stopping once"));
+    booth.signal("TERM");
+    let (status, _) = tokio::task::block_in_place(|| booth.wait());
+    assert_eq!(status.code(), Some(128 + 15), "{}", read(&log));
+    assert!(read(&log).contains("SIGTERM while stopping: stopping at once"));
+    drop(slow);
 }

@@ -115,11 +115,7 @@ queue = "clearpark.security-test"
     .unwrap();
     let log_path = dir.path().join("clearpark.log");
     let cli = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clearpark"))
-            .current_dir(dir.path())
-            .env_remove("CLEARPARK_DATABASE")
-            .env_remove("CLEARPARK_RES_GUID")
-            .env_remove("CLEARPARK_NWAVE_URL")
+        let out = support::process::command(dir.path())
             .env("RUST_LOG", "trace")
             .arg("--config")
             .arg(&config)
@@ -166,20 +162,15 @@ queue = "clearpark.security-test"
         .create(true)
         .open(&log_path)
         .unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_clearpark"))
-        .current_dir(dir.path())
-        .env_remove("CLEARPARK_DATABASE")
-        .env_remove("CLEARPARK_RES_GUID")
-        .env_remove("CLEARPARK_NWAVE_URL")
-        .env("RUST_LOG", "trace")
-        .arg("--config")
-        .arg(&config)
-        .args(["run", "--headless"])
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let child = Child(Some(child));
+    let child = support::process::Process::spawn_writing_elsewhere(
+        support::process::command(dir.path())
+            .env("RUST_LOG", "trace")
+            .arg("--config")
+            .arg(&config)
+            .args(["run", "--headless"])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let mut up = false;
@@ -268,7 +259,7 @@ queue = "clearpark.security-test"
     );
     // Let the Nwave consumer try (and fail) to log in with its password.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let status = interrupt(child);
+    let status = child.interrupt();
     assert!(status.success(), "{status:?}");
 
     let text = std::fs::read_to_string(&log_path).unwrap();
@@ -288,26 +279,4 @@ queue = "clearpark.security-test"
             leaks.join("\n")
         );
     }
-}
-
-/// A child process of this test, killed if the test fails before it is interrupted.
-struct Child(Option<std::process::Child>);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Ctrl-C for the child this test started, then its exit status.
-fn interrupt(mut guard: Child) -> std::process::ExitStatus {
-    let mut child = guard.0.take().unwrap();
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap()
 }

@@ -1,4 +1,4 @@
-//! Running a started booth: with the console screen, or headless until Ctrl-C.
+//! Running a started booth: with the console screen, or headless until a stop signal.
 
 use anyhow::Context;
 use clearpark::config::Config;
@@ -13,7 +13,8 @@ pub fn attendant_name(given: Option<String>) -> String {
         .unwrap_or_else(|| "attendant".into())
 }
 
-/// Runs until the attendant quits (screen) or Ctrl-C (headless), then stops everything.
+/// Runs until the attendant quits (screen) or a stop signal ([`super::signals`]), then stops
+/// everything.
 pub async fn serve(
     running: Running,
     config: &Config,
@@ -21,11 +22,10 @@ pub async fn serve(
     actor: String,
     greeting: Option<String>,
 ) -> anyhow::Result<()> {
+    super::signals::watch(running.shutdown.clone(), !headless)
+        .context("cannot listen for signals")?;
     if headless {
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot listen for Ctrl-C")?,
-            () = running.shutdown.cancelled() => {}
-        }
+        running.shutdown.cancelled().await;
     } else {
         let console = tui::Console {
             config: AppConfig::from_config(config),
@@ -37,13 +37,6 @@ pub async fn serve(
             shutdown: running.shutdown.clone(),
             greeting,
         };
-        // A signal (kill -INT/-TERM) also ends the screen cleanly.
-        let shutdown = running.shutdown.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                shutdown.cancel();
-            }
-        });
         tui::run(console)
             .await
             .context("the console screen failed")?;

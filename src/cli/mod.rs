@@ -19,6 +19,7 @@ mod logging;
 mod nwave;
 mod price;
 mod run;
+mod signals;
 mod sim;
 
 use anyhow::Context;

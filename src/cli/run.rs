@@ -19,6 +19,10 @@ pub struct RunArgs {
     /// Serve the HTTP API on this address instead of api.listen (needs an [api] section).
     #[arg(long, value_name = "ADDR")]
     api: Option<std::net::SocketAddr>,
+    /// Append the log to FILE, reopened on SIGHUP (for logrotate), instead of standard output
+    /// (--headless) or clearpark.log beside the database (the screen).
+    #[arg(long, value_name = "FILE")]
+    log: Option<std::path::PathBuf>,
 }
 
 pub fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
@@ -36,10 +40,10 @@ pub fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
             config.booth.database.display()
         );
     }
-    if args.headless {
-        super::logging::to_stdout();
-    } else {
-        super::logging::to_file(&super::logging::beside(&config.booth.database))?;
+    match (&args.log, args.headless) {
+        (Some(file), _) => super::logging::to_file(file)?,
+        (None, true) => super::logging::to_stdout(),
+        (None, false) => super::logging::to_file(&super::logging::beside(&config.booth.database))?,
     }
     let store = super::open_store(&config)?;
     let rt = super::runtime()?;

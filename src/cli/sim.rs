@@ -94,11 +94,7 @@ pub fn run(command: SimCommand) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async move {
         let shutdown = CancellationToken::new();
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            stop.cancel();
-        });
+        super::signals::watch(shutdown.clone(), false).context("cannot listen for signals")?;
         match command {
             SimCommand::Gate(args) => gate(args, shutdown).await,
             SimCommand::Scanner(args) => scanner(args, shutdown).await,

@@ -20,11 +20,19 @@ use std::path::PathBuf;
 use tokio::sync::oneshot;
 
 pub mod escpos;
+pub mod proc_stat;
+pub mod process;
 pub mod pty;
 
 pub const RES_GUID: &str = "00000000-0000-4000-8000-00000000c0de";
 pub const IN: &str = "in-1";
 pub const OUT: &str = "out-1";
+
+/// The HTTP client's TLS: rustls with ring, installed once per test process.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
 
 pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
