@@ -27,6 +27,12 @@ impl<T: Send + 'static> Worker<T> {
         })
     }
 
+    /// Another sender to the thread, for a part of the program that only feeds it; the thread
+    /// stops once every sender is gone.
+    pub(crate) fn sender(&self) -> Option<mpsc::Sender<T>> {
+        self.sender.clone()
+    }
+
     /// Hands `item` to the thread; gives it back when the thread has gone (it panicked).
     pub(crate) fn send(&self, item: T) -> Result<(), T> {
         match &self.sender {

@@ -133,6 +133,7 @@ async fn shuffled_and_repeated_messages_end_in_the_state_the_rules_give() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_broker_in_the_middle_loses_nothing() {
+    support::log_if_asked();
     let _one = BROKER.lock().await;
     if !broker_ready("stopping_the_broker_in_the_middle").await {
         return;

@@ -4,8 +4,8 @@
 
 use super::outcome::{AttendantDone, AttendantError};
 use super::{
-    ActivityKind, AttendantCommand, AttendantRequest, Booth, Effect, GateCommand, GateOverride,
-    PrintJob, PrintKind,
+    ActivityKind, AttendantCommand, AttendantRequest, Booth, Decision, Effect, GateCommand,
+    GateOverride, PrintJob, PrintKind, Waiting,
 };
 use crate::domain::session::Direction;
 use crate::store::StoreError;
@@ -30,7 +30,7 @@ impl From<rusqlite::Error> for AttendantError {
 }
 
 impl Booth {
-    pub(super) fn attendant(&mut self, request: AttendantRequest) -> Vec<Effect> {
+    pub(super) fn attendant(&mut self, request: AttendantRequest) -> Decision {
         let AttendantRequest {
             actor,
             command,
@@ -56,10 +56,10 @@ impl Booth {
                 (Err(e), Vec::new())
             }
         };
-        if let Some(reply) = reply {
-            let _ = reply.send(answer);
-        }
-        effects
+        Decision::effects(effects, Waiting::Booth).replying(reply, answer, |_, not_durable| {
+            tracing::error!(error = %not_durable, "attendant command not on disk");
+            Err(AttendantError::Unavailable("database error".into()))
+        })
     }
 
     fn run_command(

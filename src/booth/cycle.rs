@@ -1,15 +1,15 @@
 //! Gate signals: the end of gate cycles (a vehicle through, or nobody), and the lane's gate view.
 
 use super::snapshot::GatePosition;
-use super::{ActivityKind, Booth, Effect, GateSignal};
+use super::{ActivityKind, Booth, Decision, GateSignal, Waiting};
 use crate::domain::session::{self, CycleEnd, SessionState};
 use crate::store::{self, sessions};
 
 impl Booth {
-    pub(super) fn gate_signal(&mut self, lane_id: &str, signal: GateSignal) -> Vec<Effect> {
+    pub(super) fn gate_signal(&mut self, lane_id: &str, signal: GateSignal) -> Decision {
         let Some(lane) = self.lane_index(lane_id) else {
             tracing::warn!(lane = lane_id, ?signal, "gate signal from an unknown lane");
-            return Vec::new();
+            return Decision::nothing();
         };
         let gate = &mut self.lanes[lane].view.gate;
         match signal {
@@ -33,14 +33,16 @@ impl Booth {
                 if let Err(e) = self.passed(lane) {
                     tracing::error!(lane = lane_id, error = %e, "passage not recorded: database error");
                 }
+                return cycle_end(lane_id);
             }
             GateSignal::TimedOut => {
                 if let Err(e) = self.timed_out(lane) {
                     tracing::error!(lane = lane_id, error = %e, "timeout not recorded: database error");
                 }
+                return cycle_end(lane_id);
             }
         }
-        Vec::new()
+        Decision::nothing()
     }
 
     /// A vehicle went through: the oldest pending session on the lane moves on.
@@ -57,8 +59,8 @@ impl Booth {
             return Ok(());
         };
         let now = self.clock.now();
-        let state = self.gate_report_write(&lane_id, |store| {
-            let tx = store.transaction()?;
+        let state = {
+            let tx = self.store.transaction()?;
             let state = match sessions::get(&tx, session_id)? {
                 Some(s) => match session::after_cycle(s.facts(), CycleEnd::Passed) {
                     Some(after) => {
@@ -70,8 +72,8 @@ impl Booth {
                 None => None,
             };
             tx.commit()?;
-            Ok(state)
-        })?;
+            state
+        };
         self.lanes[lane].view.pending.remove(0);
         if state == Some(SessionState::Closed) {
             self.occupied = self.occupied.saturating_sub(1);
@@ -91,8 +93,8 @@ impl Booth {
         let lane_id = self.lanes[lane].config.id.clone();
         let pending = self.lanes[lane].view.pending.clone();
         let now = self.clock.now();
-        let spent = self.gate_report_write(&lane_id, |store| {
-            let tx = store.transaction()?;
+        let spent = {
+            let tx = self.store.transaction()?;
             let mut spent = Vec::new();
             for id in &pending {
                 if let Some(s) = sessions::get(&tx, *id)?
@@ -107,32 +109,11 @@ impl Booth {
                 }
             }
             tx.commit()?;
-            Ok(spent)
-        })?;
+            spent
+        };
         self.lanes[lane].view.pending.clear();
         self.record(Some(&lane_id), ActivityKind::TimedOut { sessions: spent });
         Ok(())
-    }
-
-    /// Commits what a gate reported about a cycle (a passage, a timeout) without its own fsync
-    /// when the log's sync thread runs, and asks that thread to sync it. Nobody is answered and
-    /// nothing is carried out for it, so no one could act on it before it is on disk; any later
-    /// commit synced in line makes it durable too (the log is written in order); and the next
-    /// car's scan at the other lane does not wait for its fsync. A power cut in between leaves
-    /// the cycle pending, as if the cut came a moment earlier: the car scans again.
-    fn gate_report_write<T>(
-        &mut self,
-        lane_id: &str,
-        write: impl FnOnce(&mut store::Store) -> store::Result<T>,
-    ) -> store::Result<T> {
-        let written = self.background_write(write)?;
-        let lane = lane_id.to_owned();
-        self.when_durable(move |synced| {
-            if let Err(e) = synced {
-                tracing::error!(lane, error = %e, "gate cycle's end not on disk");
-            }
-        });
-        Ok(written)
     }
 
     /// The gate link is gone: whatever the barrier did meanwhile is unknown, so pending cycles
@@ -150,4 +131,17 @@ impl Booth {
         gate.position = super::snapshot::GatePosition::Unknown;
         gate.presence = false;
     }
+}
+
+/// What a gate's report that a cycle ended decided: nobody is answered and nothing is carried
+/// out for it, so no one acts on it before it is on disk, and the next car's scan at another
+/// lane need not wait for it. A power cut before it is on disk leaves the cycle pending, as if
+/// the cut came a moment earlier: the car scans again.
+fn cycle_end(lane_id: &str) -> Decision {
+    let lane = lane_id.to_owned();
+    Decision::effects(Vec::new(), Waiting::Nobody).answered(move |durable| {
+        if let Err(e) = durable {
+            tracing::error!(lane, error = %e, "gate cycle's end not on disk");
+        }
+    })
 }

@@ -29,9 +29,9 @@ pub enum Event {
     Nwave(NwaveBatch),
     /// The Nwave broker link's state; also a periodic beat that refreshes overstay.
     NwaveLink(NwaveLink),
-    /// The bays' occupancy summary, made off the booth's thread ([`Booth::detach_slow_work`]).
+    /// The bays' occupancy summary, made off the booth's thread ([`Booth::detach_summaries`]).
     ///
-    /// [`Booth::detach_slow_work`]: super::Booth::detach_slow_work
+    /// [`Booth::detach_summaries`]: super::Booth::detach_summaries
     Occupancy(OccupancySummary),
     /// Stop after the events already queued.
     Shutdown,

@@ -1,22 +1,27 @@
 //! The booth: the one owner of the rules and of the write connection (DESIGN.md).
 //!
-//! Every input becomes an [`Event`]; [`Booth::handle`] decides, commits, and only then returns
-//! the [`Effect`]s (open a gate, print) and publishes a new [`Snapshot`] and the [`Activity`] it
-//! caused. One decider means no race between lanes, the API and the attendant. [`runner`] runs a
-//! booth on its own thread (SQLite and fsync are blocking) behind a cloneable [`BoothClient`].
+//! Every input becomes an [`Event`]; the booth decides it, writes what it changes, publishes a
+//! new [`Snapshot`] and the [`Activity`] it caused, and returns a [`Decision`]: the [`Effect`]s
+//! to carry out (open a gate, print) and the answer to give, both once the decision is on disk.
+//! Making it durable and carrying it out is the committer's ([`commit`]). One decider means no
+//! race between lanes, the API and the attendant. [`runner`] runs a booth on its own thread
+//! (SQLite and fsync are blocking) behind a cloneable [`BoothClient`]; [`Booth::handle`] drives
+//! one directly, committing in line (tests, benchmarks).
 
 mod activity;
 mod attendant;
 pub mod clock;
+mod commit;
 mod cycle;
+mod decision;
 mod effect;
-mod effects_out;
 mod event;
 mod nwave;
 mod nwave_batch;
 mod occupancy;
 mod outcome;
 mod paper;
+mod release;
 mod remote_io;
 pub mod runner;
 mod scan;
@@ -25,15 +30,16 @@ mod wal_sync;
 mod walkin;
 
 pub use activity::{Activity, ActivityKind};
+pub use decision::{Answer, Decision, NotDurable, Waiting};
 pub use effect::{Effect, GateCommand, PrintJob, PrintKind};
 pub use event::{
     AttendantCommand, AttendantRequest, DeviceKind, Event, GateOverride, GateSignal, Priority,
     ScanRequest, ScanSource,
 };
 pub use nwave::{BatchApplied, BatchFailed, NwaveBatch, NwaveDelivery, NwaveLink, NwaveView};
-pub use nwave_batch::PART_MESSAGES as NWAVE_PART_MESSAGES;
 pub use outcome::{AttendantDone, AttendantError, ScanDecided, ScanOutcome};
 pub use remote_io::{RemoteIoFailed, RemoteIoReport};
+pub use runner::PART_MESSAGES as NWAVE_PART_MESSAGES;
 pub use runner::{BoothClient, BoothGone, BoothHandle};
 pub use snapshot::{GatePosition, GateView, LaneView, PaymentDue, RevenueView, Snapshot};
 
@@ -44,6 +50,7 @@ use crate::domain::receipt::PaymentMethod;
 use crate::store::{self, Store, StoreError, receipts, resource, sessions};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clock::Clock;
+use commit::Committer;
 use tokio::sync::{broadcast, watch};
 
 /// How many activities a slow subscriber may fall behind before it skips ahead.
@@ -78,21 +85,6 @@ impl Lane {
 }
 
 pub struct Booth {
-    /// Group commit of background writes, on the booth's own thread
-    /// ([`Booth::detach_slow_work`]).
-    /// Declared before `store`: dropped first, it answers its last batches while the log is
-    /// still there.
-    wal_syncer: Option<wal_sync::WalSyncer>,
-    /// Effects to the devices, in order, each once its commit is durable
-    /// ([`Booth::detach_slow_work`]); a booth driven directly returns them from
-    /// [`Booth::handle`].
-    effects_out: Option<effects_out::EffectsOut>,
-    /// Copies the log into the database off the booth's thread ([`Booth::detach_slow_work`]),
-    /// so that no scan's commit does it.
-    checkpointer: Option<store::Checkpointer>,
-    /// While the checkpointer finishes a checkpoint that lets the log start over, background
-    /// work waits (a write would make the log longer than what it copied); `Some` until done.
-    checkpoint_asked: Option<tokio::sync::oneshot::Receiver<()>>,
     /// The only read-write connection; decisions are serialised through it.
     store: Store,
     settings: BoothSettings,
@@ -148,10 +140,6 @@ impl Booth {
         let (snapshot_tx, _) = watch::channel(Snapshot::default());
         let (activity_tx, _) = broadcast::channel(ACTIVITY_BACKLOG);
         let mut booth = Booth {
-            wal_syncer: None,
-            effects_out: None,
-            checkpointer: None,
-            checkpoint_asked: None,
             store,
             settings: config.booth.clone(),
             clock,
@@ -172,23 +160,27 @@ impl Booth {
         Ok(booth)
     }
 
-    /// Decides one event: commits what it changes, then returns the effects to carry out.
+    /// Decides one event and makes it durable in line (a booth driven directly): returns the
+    /// effects to carry out; an answer the event asked for is given.
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
-        self.handle_between(event, &|| false)
+        let decision = self.decide(event, &|_| true);
+        Committer::in_line().commit(&self.store, decision, false)
     }
 
-    /// [`Booth::handle`] on the booth's thread: long background work commits what it has done
-    /// and stops early when `urgent_waits` ([`Booth::has_unfinished_batch`]).
-    pub(super) fn handle_between(
+    /// Decides one event: writes what it changes, and says what to carry out and answer once
+    /// that is on disk. `part_may_grow`: whether long work (an Nwave batch) may take one more
+    /// message into the part it commits, having taken that many; what it leaves is
+    /// [`Booth::resume_nwave_batch`]'s.
+    pub(super) fn decide(
         &mut self,
         event: Event,
-        urgent_waits: &dyn Fn() -> bool,
-    ) -> Vec<Effect> {
+        part_may_grow: &dyn Fn(usize) -> bool,
+    ) -> Decision {
         if let Err(e) = self.roll_day() {
             tracing::error!(error = %e, "cannot reload today's revenue");
         }
-        let effects = match event {
-            Event::Scan(request) => self.scan(request, urgent_waits),
+        let decision = match event {
+            Event::Scan(request) => self.scan(request),
             Event::Gate { lane, signal } => self.gate_signal(&lane, signal),
             Event::DeviceStatus {
                 lane,
@@ -197,111 +189,36 @@ impl Booth {
                 detail,
             } => {
                 self.device_status(&lane, device, online, detail);
-                Vec::new()
+                Decision::nothing()
             }
             Event::Attendant(request) => self.attendant(request),
-            Event::RemoteIo(report) => {
-                self.remote_io(report);
-                Vec::new()
-            }
-            Event::Nwave(batch) => {
-                self.nwave_batch(batch, urgent_waits);
-                Vec::new()
-            }
-            Event::NwaveLink(link) => {
-                self.nwave_link(link);
-                Vec::new()
-            }
+            Event::RemoteIo(report) => self.remote_io(report),
+            Event::Nwave(batch) => self.nwave_batch(batch, part_may_grow),
+            Event::NwaveLink(link) => self.nwave_link(link),
             Event::Occupancy(summary) => {
                 self.occupancy_made(summary);
-                Vec::new()
+                Decision::nothing()
             }
-            Event::Shutdown => Vec::new(),
+            Event::Shutdown => Decision::nothing(),
         };
         self.publish();
-        effects
+        decision
     }
 
-    /// For the booth's own thread: work that no decision waits for leaves the path of the
-    /// scans. Nwave batches, remote IO reports, remote systems' scans and scans with another
-    /// event queued behind them commit without their own fsync and are answered (acknowledged
-    /// to the broker) by a thread that syncs the log for all of them at once; effects then go to `effects_to` in the order decided, each once
-    /// its commit is durable ([`effects_out`], [`Booth::send_effects`]); another thread
-    /// copies the log into the database (`store::wal`), and background work pauses while it
-    /// finishes ([`Booth::background_paused`]); the bays' occupancy summary is made on a
-    /// third, which sends each one back through `summaries_to` as an [`Event::Occupancy`]
-    /// (weak, so that the booth still stops when every client has gone).
-    /// A booth driven directly (tests) does all of it in line.
-    pub fn detach_slow_work(
+    /// For the booth's own thread: the bays' occupancy summary is made on a thread of its own,
+    /// which sends each one back through `summaries_to` as an [`Event::Occupancy`] (weak, so
+    /// that the booth still stops when every client has gone). The returned guard stops and
+    /// joins that thread when dropped, after the booth. A booth driven directly summarises in
+    /// line.
+    pub fn detach_summaries(
         &mut self,
         summaries_to: tokio::sync::mpsc::WeakSender<Event>,
-        effects_to: tokio::sync::mpsc::UnboundedSender<Effect>,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<Option<occupancy::SummaryThread>> {
         self.nwave.detach_summaries(move |summary| {
             summaries_to
                 .upgrade()
                 .is_some_and(|booth| booth.try_send(Event::Occupancy(summary)).is_ok())
-        })?;
-        self.wal_syncer = Some(wal_sync::WalSyncer::start(self.store.path().to_owned())?);
-        self.effects_out = Some(effects_out::EffectsOut::new(effects_to));
-        self.checkpointer = Some(
-            self.store
-                .start_checkpointer()
-                .map_err(std::io::Error::other)?,
-        );
-        Ok(())
-    }
-
-    /// Commits a background write (Nwave, remote IO, a gate's report of a cycle's end) without
-    /// its own fsync when the log's sync thread runs, so that no scan waits for it;
-    /// [`Booth::when_durable`] answers.
-    fn background_write<T>(
-        &mut self,
-        write: impl FnOnce(&mut Store) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        match &self.wal_syncer {
-            Some(_) => self.store.without_fsync(write),
-            None => write(&mut self.store),
-        }
-    }
-
-    /// Calls `answer` once what [`Booth::background_write`] committed is on disk.
-    fn when_durable(&self, answer: impl FnOnce(Result<(), &std::io::Error>) + Send + 'static) {
-        match &self.wal_syncer {
-            Some(syncer) => syncer.when_durable(Box::new(answer)),
-            None => answer(Ok(())),
-        }
-    }
-
-    /// After a background write: once the log is long, asks the checkpointer to finish, and
-    /// background work waits for it.
-    fn after_background_write(&mut self) {
-        if let Some(checkpointer) = &self.checkpointer
-            && self.checkpoint_asked.is_none()
-            && self.store.wal_bytes() >= store::FINISH_AT_BYTES
-        {
-            self.checkpoint_asked = Some(checkpointer.finish());
-        }
-    }
-
-    /// Whether background events must wait for the checkpoint asked for; the runner then
-    /// waits on [`Booth::checkpoint_asked`] beside the urgent events.
-    pub(super) fn background_paused(&mut self) -> bool {
-        let done = match &mut self.checkpoint_asked {
-            None => return false,
-            Some(asked) => !matches!(
-                asked.try_recv(),
-                Err(tokio::sync::oneshot::error::TryRecvError::Empty)
-            ),
-        };
-        if done {
-            self.checkpoint_asked = None;
-        }
-        !done
-    }
-
-    pub(super) fn checkpoint_asked(&mut self) -> Option<&mut tokio::sync::oneshot::Receiver<()>> {
-        self.checkpoint_asked.as_mut()
+        })
     }
 
     pub fn subscribe_snapshots(&self) -> watch::Receiver<Snapshot> {

@@ -4,9 +4,9 @@
 //! the link's state comes from the consumer.
 
 use super::nwave_batch::UnfinishedBatch;
-use super::occupancy::{PositionChange, Summariser};
+use super::occupancy::{PositionChange, SummaryFeed, SummaryThread, summary_thread};
 use super::runner::{BoothClient, BoothGone};
-use super::{Booth, Event};
+use super::{Booth, Decision, Event};
 use crate::config::NwaveSettings;
 use crate::domain::nwave::{Applied, Board, DeliveryOrigin, OccupancySummary, OverstayLimits};
 use crate::store::nwave as nwave_store;
@@ -121,8 +121,8 @@ const PRUNE_SLICE: usize = 5000;
 enum Summaries {
     /// In line after every change: a booth driven directly (tests), or without `[nwave]`.
     InLine(Board),
-    /// On a thread of its own ([`Booth::detach_slow_work`]), which keeps the board.
-    Thread(Summariser),
+    /// On a thread of its own ([`Booth::detach_summaries`]), which keeps the board.
+    Thread(SummaryFeed),
 }
 
 /// The booth's Nwave state.
@@ -169,20 +169,22 @@ impl NwaveState {
         self.enabled.then(|| self.view.clone())
     }
 
-    /// Moves the summary to a thread of its own, which hands each one to `deliver`.
+    /// Moves the summary to a thread of its own, which hands each one to `deliver`; the
+    /// thread's guard is the caller's.
     pub(super) fn detach_summaries(
         &mut self,
         deliver: impl Fn(OccupancySummary) -> bool + Send + 'static,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<Option<SummaryThread>> {
         if !self.enabled {
-            return Ok(());
+            return Ok(None);
         }
-        if let Summaries::InLine(board) = &mut self.summaries {
-            let board = std::mem::take(board);
-            self.summaries =
-                Summaries::Thread(Summariser::start(board, self.limits.clone(), deliver)?);
-        }
-        Ok(())
+        let Summaries::InLine(board) = &mut self.summaries else {
+            return Ok(None);
+        };
+        let board = std::mem::take(board);
+        let (feed, thread) = summary_thread(board, self.limits.clone(), deliver)?;
+        self.summaries = Summaries::Thread(feed);
+        Ok(Some(thread))
     }
 
     pub(super) fn update(&mut self, change: impl FnOnce(&mut NwaveView)) {
@@ -200,7 +202,7 @@ impl NwaveState {
                 }
                 self.summarise_in_line(now);
             }
-            Summaries::Thread(summariser) => summariser.positions_changed(now, positions),
+            Summaries::Thread(feed) => feed.positions_changed(now, positions),
         }
     }
 
@@ -208,7 +210,7 @@ impl NwaveState {
     fn clock_moved(&mut self, now: DateTime<Utc>) {
         match &self.summaries {
             Summaries::InLine(_) => self.summarise_in_line(now),
-            Summaries::Thread(summariser) => summariser.clock_moved(now),
+            Summaries::Thread(feed) => feed.clock_moved(now),
         }
     }
 
@@ -226,7 +228,9 @@ impl Booth {
         self.nwave.update(|v| v.occupancy = occupancy);
     }
 
-    pub(super) fn nwave_link(&mut self, link: NwaveLink) {
+    /// The link's state, and the consumer's beat: overstay moves, old data is pruned (which
+    /// nobody waits for).
+    pub(super) fn nwave_link(&mut self, link: NwaveLink) -> Decision {
         let now = self.clock.now();
         if self.nwave.view.link != link {
             match &link {
@@ -244,6 +248,7 @@ impl Booth {
         if self.nwave.prune_at <= Instant::now() {
             self.nwave_prune(now);
         }
+        Decision::nothing()
     }
 
     /// Deletes sessions ended `keep_days` ago that no bay shows any more, and old quarantine.

@@ -1,20 +1,17 @@
-//! Applying an Nwave batch in the booth, in parts when a scan comes meanwhile.
+//! Applying an Nwave batch in the booth, in parts.
 //!
-//! A batch is a few dozen messages and took the booth's thread 3 ms at the median and 10 ms at
-//! p99 under the soak's load, 13 % of the thread's time: a scan that came meanwhile waited for
-//! all of it. So after each message the booth looks at its urgent queue, and when something
-//! waits there it commits the messages applied so far and lets the urgent event go first; the
-//! rest of the batch follows, before any other background event. The commit itself cannot be
-//! interrupted, and writing a whole batch's pages into the log took 1.6 ms at the median and
-//! 5 ms at p99: so on the booth's own thread a part also ends after [`PART_MESSAGES`]
-//! messages (0.7 and 2.4 ms). Each part is one transaction, every message of it applied or
-//! quarantined, or nothing at all; the batch is answered once its last part is committed and
-//! synced. If a later part fails, the consumer requeues the whole batch and the messages
-//! already committed come again as duplicates, which the rules make harmless.
+//! A batch is a few dozen messages; on the booth's own thread a scan that came meanwhile would
+//! wait for all of it. So the runner cuts a batch into parts (at most
+//! [`PART_MESSAGES`](super::runner::PART_MESSAGES) messages, and fewer when an urgent event
+//! comes: `part_may_grow`); each part is one transaction, every message of it applied or quarantined, or nothing at all, and the rest of
+//! the batch follows before any other background event. The batch is answered once its last
+//! part is on disk. If a later part fails, the consumer requeues the whole batch and the
+//! messages already committed come again as duplicates, which the rules make harmless.
+//! Measurements: docs/perf/.
 
-use super::Booth;
 use super::nwave::{BatchApplied, BatchFailed, NwaveBatch, NwaveDelivery};
 use super::occupancy::PositionChange;
+use super::{Booth, Decision, Waiting};
 use crate::domain::nwave::parse;
 use crate::store::nwave as nwave_store;
 use crate::store::{Store, StoreError};
@@ -23,10 +20,6 @@ use std::collections::HashMap;
 use tokio::sync::oneshot;
 
 type Reply = oneshot::Sender<Result<BatchApplied, BatchFailed>>;
-
-/// At most this many messages in one transaction on the booth's thread (a booth driven
-/// directly applies a batch whole): the commit a scan may wait behind stays small.
-pub const PART_MESSAGES: usize = 16;
 
 /// A batch whose first messages are committed, and the rest waits for the urgent events.
 pub(super) struct UnfinishedBatch {
@@ -47,41 +40,47 @@ struct Part {
 }
 
 impl Booth {
-    /// Applies `batch`, committing early and keeping the rest when `urgent_waits`.
-    pub(super) fn nwave_batch(&mut self, batch: NwaveBatch, urgent_waits: &dyn Fn() -> bool) {
+    /// Applies `batch` in parts: each part takes messages while `part_may_grow` says so, and
+    /// what is left waits for [`Booth::resume_nwave_batch`].
+    pub(super) fn nwave_batch(
+        &mut self,
+        batch: NwaveBatch,
+        part_may_grow: &dyn Fn(usize) -> bool,
+    ) -> Decision {
         let unfinished = UnfinishedBatch {
             deliveries: batch.deliveries,
             next: 0,
             applied: BatchApplied::default(),
             reply: batch.reply,
         };
-        self.apply_part(unfinished, urgent_waits);
+        self.apply_part(unfinished, part_may_grow)
     }
 
-    /// Whether a batch was left unfinished for an urgent event: it goes on before any other
-    /// background event ([`Booth::resume_nwave_batch`]).
+    /// Whether a batch was left unfinished: it goes on before any other background event
+    /// ([`Booth::resume_nwave_batch`]).
     pub(super) fn has_unfinished_batch(&self) -> bool {
         self.nwave.unfinished.is_some()
     }
 
-    pub(super) fn resume_nwave_batch(&mut self, urgent_waits: &dyn Fn() -> bool) {
-        if let Some(unfinished) = self.nwave.unfinished.take() {
-            self.apply_part(unfinished, urgent_waits);
-            self.publish();
+    pub(super) fn resume_nwave_batch(&mut self, part_may_grow: &dyn Fn(usize) -> bool) -> Decision {
+        match self.nwave.unfinished.take() {
+            Some(unfinished) => {
+                let decision = self.apply_part(unfinished, part_may_grow);
+                self.publish();
+                decision
+            }
+            None => Decision::nothing(),
         }
     }
 
-    fn apply_part(&mut self, mut batch: UnfinishedBatch, urgent_waits: &dyn Fn() -> bool) {
+    fn apply_part(
+        &mut self,
+        mut batch: UnfinishedBatch,
+        part_may_grow: &dyn Fn(usize) -> bool,
+    ) -> Decision {
         let now = self.clock.now();
         let rest = &batch.deliveries[batch.next..];
-        let part_limit = if self.wal_syncer.is_some() {
-            PART_MESSAGES
-        } else {
-            usize::MAX
-        };
-        let result =
-            self.background_write(|store| apply_nwave(store, rest, now, part_limit, urgent_waits));
-        let part = match result {
+        let part = match apply_nwave(&mut self.store, rest, now, part_may_grow) {
             Ok(part) => part,
             Err(e) => {
                 tracing::error!(error = %e, messages = batch.deliveries.len() - batch.next,
@@ -91,7 +90,7 @@ impl Booth {
                     // The consumer may have gone (shutdown): the broker redelivers, harmlessly.
                     let _ = reply.send(Err(BatchFailed(e.to_string())));
                 }
-                return;
+                return Decision::nothing();
             }
         };
         self.nwave.positions_changed(now, part.positions);
@@ -105,36 +104,35 @@ impl Booth {
             v.totals.add(&part.applied);
             v.last_message_at = Some(now);
         });
-        self.after_background_write();
         batch.applied.add(&part.applied);
         batch.next += part.taken;
+        // The broker waits for the whole batch, answered once its last part is on disk.
+        let decision = Decision::effects(Vec::new(), Waiting::Remote);
         if batch.next < batch.deliveries.len() {
             self.nwave.unfinished = Some(batch);
-            return;
+            return decision;
         }
         let (applied, reply) = (batch.applied, batch.reply);
-        self.when_durable(move |synced| {
-            let answer = synced
+        decision.answered(move |durable| {
+            let answer = durable
                 .map(|()| applied)
-                .map_err(|e| BatchFailed(format!("cannot sync the database: {e}")));
+                .map_err(|e| BatchFailed(format!("cannot sync the database: {}", e.0)));
             if let Some(reply) = reply {
                 let _ = reply.send(answer);
             }
-        });
+        })
     }
 }
 
-/// One transaction over the first deliveries, at most `limit` of them: every message applied
-/// or quarantined, or nothing at all; it ends early, after at least one message, when
-/// `stop_early` says so. A
-/// message whose session the store cannot read back (edited by hand) is quarantined rather
-/// than blocking the queue forever: the part is rolled back and applied again without it.
+/// One transaction over the first deliveries, as many as `part_may_grow` allows (at least
+/// one): every message applied or quarantined, or nothing at all. A message whose session the
+/// store cannot read back (edited by hand) is quarantined rather than blocking the queue
+/// forever: the part is rolled back and applied again without it.
 fn apply_nwave(
     store: &mut Store,
     deliveries: &[NwaveDelivery],
     now: DateTime<Utc>,
-    limit: usize,
-    stop_early: &dyn Fn() -> bool,
+    part_may_grow: &dyn Fn(usize) -> bool,
 ) -> Result<Part, StoreError> {
     let mut unreadable: HashMap<usize, String> = HashMap::new();
     'attempt: loop {
@@ -168,7 +166,7 @@ fn apply_nwave(
                 part.applied.quarantined += 1;
             }
             part.taken = i + 1;
-            if part.taken >= limit || stop_early() {
+            if !part_may_grow(part.taken) {
                 break;
             }
         }
@@ -214,6 +212,13 @@ mod tests {
         (batch, answer)
     }
 
+    /// Made durable in line, as a booth driven directly does.
+    fn commit(booth: &Booth, decision: Decision) {
+        let effects =
+            crate::booth::commit::Committer::in_line().commit(&booth.store, decision, false);
+        assert!(effects.is_empty());
+    }
+
     fn sessions(booth: &Booth) -> i64 {
         booth
             .store
@@ -235,8 +240,9 @@ mod tests {
         let (first, mut answer) = batch(&payloads);
         // Something urgent comes while the first message is applied.
         let urgent = Cell::new(true);
-        let urgent_waits = || urgent.replace(false);
-        booth.nwave_batch(first, &urgent_waits);
+        let part_may_grow = |_| !urgent.replace(false);
+        let decision = booth.nwave_batch(first, &part_may_grow);
+        commit(&booth, decision);
         assert!(booth.has_unfinished_batch());
         assert_eq!(sessions(&booth), 1, "the first message is committed");
         assert!(
@@ -246,9 +252,11 @@ mod tests {
 
         // The rest, stopped once more after the malformed message.
         urgent.set(true);
-        booth.resume_nwave_batch(&urgent_waits);
+        let decision = booth.resume_nwave_batch(&part_may_grow);
+        commit(&booth, decision);
         assert!(booth.has_unfinished_batch());
-        booth.resume_nwave_batch(&|| false);
+        let decision = booth.resume_nwave_batch(&|_| true);
+        commit(&booth, decision);
         assert!(!booth.has_unfinished_batch());
         let applied = answer.try_recv().unwrap().unwrap();
         assert_eq!(applied.messages(), 4, "{applied:?}");
@@ -266,12 +274,13 @@ mod tests {
             })
             .collect();
         let now = Utc.with_ymd_and_hms(2021, 1, 26, 9, 5, 0).unwrap();
-        let part = apply_nwave(&mut booth.store, &deliveries, now, 2, &|| false).unwrap();
+        let part = apply_nwave(&mut booth.store, &deliveries, now, &|taken| taken < 2).unwrap();
         assert_eq!(part.taken, 2, "two messages, then the commit");
 
         // Without urgent events a batch is one part, answered at once.
         let (second, mut answer) = batch(&[examples::CORRECTION_BEFORE]);
-        booth.nwave_batch(second, &|| false);
+        let decision = booth.nwave_batch(second, &|_| true);
+        commit(&booth, decision);
         assert!(!booth.has_unfinished_batch());
         assert_eq!(answer.try_recv().unwrap().unwrap().messages(), 1);
     }

@@ -2,10 +2,10 @@
 //!
 //! The summary walks every bay: 16–26 ms for the soak's 10,000 bays under load. On the booth's
 //! thread it took 0.9 % of the thread's time in stretches that long, and a scan that came
-//! meanwhile waited for it: enough to set the soak's p99. Here the thread keeps its own copy of
-//! the board, fed with the positions each batch changed, and sends each summary back to the
-//! booth as an [`Event::Occupancy`](super::Event::Occupancy), which costs the booth a move and
-//! a snapshot (0.5 ms at the median under the soak's load).
+//! meanwhile waited for it. Here the thread keeps its own copy of the board, fed with the
+//! positions each batch changed, and sends each summary back to the booth as an
+//! [`Event::Occupancy`](super::Event::Occupancy), which costs the booth a move and a snapshot.
+//! Measurements: docs/perf/.
 
 use crate::domain::nwave::{Board, OccupancySummary, OverstayLimits, PositionState};
 use crate::worker::Worker;
@@ -34,24 +34,30 @@ enum Change {
     Clock(DateTime<Utc>),
 }
 
-/// The summary's thread. Dropping it stops the thread and joins it.
-pub(super) struct Summariser(Worker<Change>);
+/// The booth's end: tells the summary's thread what changed.
+pub(super) struct SummaryFeed(mpsc::Sender<Change>);
 
-impl Summariser {
-    /// Starts the thread on `board`. `deliver` hands a summary to the booth and says whether it
-    /// could; one it could not is made again later.
-    pub(super) fn start(
-        board: Board,
-        limits: OverstayLimits,
-        deliver: impl Fn(OccupancySummary) -> bool + Send + 'static,
-    ) -> std::io::Result<Summariser> {
-        let worker = Worker::spawn("bays-summary", move |received| {
-            crate::priority::lower_this_thread();
-            summarise_changes(board, &limits, &received, &deliver);
-        })?;
-        Ok(Summariser(worker))
-    }
+/// The summary's thread: dropping it, once the booth (and its feed) is gone, joins the thread.
+pub struct SummaryThread(#[allow(dead_code)] Worker<Change>);
 
+/// Starts the summary's thread on `board`. `deliver` hands a summary to the booth and says
+/// whether it could; one it could not is made again later.
+pub(super) fn summary_thread(
+    board: Board,
+    limits: OverstayLimits,
+    deliver: impl Fn(OccupancySummary) -> bool + Send + 'static,
+) -> std::io::Result<(SummaryFeed, SummaryThread)> {
+    let worker = Worker::spawn("bays-summary", move |received| {
+        crate::priority::lower_this_thread();
+        summarise_changes(board, &limits, &received, &deliver);
+    })?;
+    let feed = worker
+        .sender()
+        .ok_or_else(|| std::io::Error::other("the summary thread has no channel"))?;
+    Ok((SummaryFeed(feed), SummaryThread(worker)))
+}
+
+impl SummaryFeed {
     pub(super) fn positions_changed(&self, now: DateTime<Utc>, positions: Vec<PositionChange>) {
         self.tell(Change::Positions { now, positions });
     }
@@ -154,7 +160,7 @@ mod tests {
     fn changes_reach_the_booth_as_summaries_of_the_thread_s_own_board() {
         let (summaries, accepts) = booth();
         let (got, open) = (summaries.clone(), accepts.clone());
-        let summariser = Summariser::start(Board::default(), OverstayLimits::default(), {
+        let (summariser, thread) = summary_thread(Board::default(), OverstayLimits::default(), {
             move |s| *open.lock().unwrap() && got.lock().map(|mut g| g.push(s)).is_ok()
         })
         .unwrap();
@@ -189,5 +195,6 @@ mod tests {
         let third = wait_for(&summaries, 5);
         assert_eq!(third.last().and_then(|s| s.at), Some(at(5)));
         drop(summariser);
+        drop(thread);
     }
 }

@@ -1,7 +1,7 @@
 //! A remote IO device reporting its address (`GET /set-ip/`): a write, so it goes through the
 //! booth like every other. The API has already checked the device's key.
 
-use super::Booth;
+use super::{Booth, Decision, Waiting};
 use crate::store::remote_io;
 use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
@@ -12,7 +12,7 @@ pub struct RemoteIoReport {
     pub device: String,
     /// Hex SHA-256 of the key it presented; the key itself never reaches the booth.
     pub key_sha256: String,
-    /// The peer address of the request, `ip:port`.
+    /// The IP address the request came from, without its port.
     pub address: String,
     /// Answered with the time recorded, once committed.
     pub reply: Option<oneshot::Sender<Result<DateTime<Utc>, RemoteIoFailed>>>,
@@ -24,33 +24,30 @@ pub struct RemoteIoReport {
 pub struct RemoteIoFailed;
 
 impl Booth {
-    pub(super) fn remote_io(&mut self, report: RemoteIoReport) {
+    pub(super) fn remote_io(&mut self, report: RemoteIoReport) -> Decision {
         let now = self.clock.now();
-        let result = self.background_write(|store| {
-            remote_io::record(
-                store.conn(),
-                &report.device,
-                &report.key_sha256,
-                &report.address,
-                now,
-            )
-        });
-        if let Err(e) = result {
-            tracing::error!(device = report.device, error = %e, "remote IO report not recorded");
-            if let Some(reply) = report.reply {
-                let _ = reply.send(Err(RemoteIoFailed));
-            }
-            return;
-        }
-        self.after_background_write();
+        let result = remote_io::record(
+            self.store.conn(),
+            &report.device,
+            &report.key_sha256,
+            &report.address,
+            now,
+        );
         let RemoteIoReport {
             device,
             address,
             reply,
             ..
         } = report;
-        self.when_durable(move |synced| {
-            let answer = match synced {
+        if let Err(e) = result {
+            tracing::error!(device, error = %e, "remote IO report not recorded");
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(RemoteIoFailed));
+            }
+            return Decision::nothing();
+        }
+        Decision::effects(Vec::new(), Waiting::Remote).answered(move |durable| {
+            let answer = match durable {
                 Ok(()) => {
                     tracing::info!(device, address, "remote IO device reported its address");
                     Ok(now)
@@ -63,6 +60,6 @@ impl Booth {
             if let Some(reply) = reply {
                 let _ = reply.send(answer);
             }
-        });
+        })
     }
 }

@@ -7,15 +7,22 @@
 //! Events come in three queues, by [`Priority`]: the lanes, gates and attendant; scans from
 //! remote systems (`/find-device/`); background work (Nwave batches, remote IO reports). The
 //! booth always takes the first non-empty queue, so a car at a lane waits at most for the one
-//! event already being handled, never for a backlog of the others. While the log's
-//! checkpointer finishes a checkpoint ([`Booth::background_paused`]), background work waits.
+//! event already being handled, never for a backlog of the others; an Nwave batch is applied
+//! in parts so that it yields to them too. Each decision goes to the committer
+//! ([`super::commit`]), which makes it durable and carries it out; while the log's
+//! checkpointer finishes a checkpoint ([`Committer::background_paused`]), background work waits.
 
+use super::commit::Committer;
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};
 use super::{
-    Activity, AttendantCommand, AttendantRequest, Booth, DeviceKind, Effect, Event, GateSignal,
-    Priority, ScanRequest, ScanSource, Snapshot,
+    Activity, AttendantCommand, AttendantRequest, Booth, Decision, DeviceKind, Effect, Event,
+    GateSignal, Priority, ScanRequest, ScanSource, Snapshot,
 };
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// At most this many Nwave messages in one transaction on the booth's thread (a booth driven
+/// directly applies a batch whole): the commit a scan may wait behind stays small.
+pub const PART_MESSAGES: usize = 16;
 
 /// Events that may wait for the booth before senders feel back-pressure.
 const EVENT_QUEUE: usize = 4096;
@@ -206,6 +213,67 @@ pub struct BoothHandle {
     thread: std::thread::JoinHandle<()>,
 }
 
+/// Whether the part of an Nwave batch being applied may take another message, having taken
+/// `taken`: a part ends at [`PART_MESSAGES`], or as soon as an urgent event waits, so that no
+/// scan waits behind a whole batch, nor behind a long commit.
+fn part_may_grow(queues: &Queues, taken: usize) -> bool {
+    taken < PART_MESSAGES && !queues.urgent_waits()
+}
+
+/// Takes events until shutdown or until every client has gone: decides each, and has the
+/// committer make it durable and carry it out.
+fn run(booth: &mut Booth, queues: &mut Queues, committer: &mut Committer) {
+    loop {
+        let paused = committer.background_paused();
+        // The rest of a batch cut short, before any other background event, once nothing
+        // urgent waits.
+        if !paused && booth.has_unfinished_batch() && !queues.urgent_waits() {
+            timed("nwave", || {
+                let decision = booth.resume_nwave_batch(&|taken| part_may_grow(queues, taken));
+                committer.commit(&booth.store, decision, queues.urgent_waits());
+            });
+            continue;
+        }
+        let event = match queues.ready(paused || booth.has_unfinished_batch()) {
+            Some(event) => event,
+            None => match queues.wait(committer.checkpoint_asked()) {
+                Waited::Event(event) => event,
+                Waited::Resumed => continue,
+                Waited::Closed => return,
+            },
+        };
+        if matches!(event, Event::Shutdown) {
+            // What was already queued behind is still done, each batch whole (a Nwave batch is
+            // then acknowledged rather than delivered again).
+            let whole = |_: usize| true;
+            let mut finish = |booth: &mut Booth, decision: Decision| {
+                committer.commit(&booth.store, decision, false);
+            };
+            while let Ok(event) = queues.remote.try_recv() {
+                let decision = booth.decide(event, &whole);
+                finish(booth, decision);
+            }
+            while booth.has_unfinished_batch() {
+                let decision = booth.resume_nwave_batch(&whole);
+                finish(booth, decision);
+            }
+            while let Ok(event) = queues.background.try_recv() {
+                let decision = booth.decide(event, &whole);
+                finish(booth, decision);
+                while booth.has_unfinished_batch() {
+                    let decision = booth.resume_nwave_batch(&whole);
+                    finish(booth, decision);
+                }
+            }
+            return;
+        }
+        timed(event.kind(), || {
+            let decision = booth.decide(event, &|taken| part_may_grow(queues, taken));
+            committer.commit(&booth.store, decision, queues.urgent_waits());
+        });
+    }
+}
+
 impl BoothHandle {
     /// Starts the booth's thread. Effects go to `effects` in the order they were decided, each
     /// once its commit is durable.
@@ -224,53 +292,18 @@ impl BoothHandle {
         let snapshots = booth.subscribe_snapshots();
         let activity = booth.activity_tx.clone();
         let mut booth = booth;
-        booth.detach_slow_work(background.downgrade(), effects)?;
+        let summaries = booth.detach_summaries(background.downgrade())?;
+        let mut committer = Committer::start(&mut booth.store, effects)?;
         let thread = std::thread::Builder::new()
             .name("booth".into())
             .spawn(move || {
-                let handle = |booth: &mut Booth, event: Event, urgent_waits: &dyn Fn() -> bool| {
-                    let kind = event.kind();
-                    let effects = timed(kind, || booth.handle_between(event, urgent_waits));
-                    booth.send_effects(effects);
-                };
-                loop {
-                    let paused = booth.background_paused();
-                    // The rest of a batch that stopped for an urgent event, before any other
-                    // background event, once nothing urgent waits.
-                    if !paused && booth.has_unfinished_batch() && !queues.urgent_waits() {
-                        timed("nwave", || {
-                            booth.resume_nwave_batch(&|| queues.urgent_waits())
-                        });
-                        continue;
-                    }
-                    let event = match queues.ready(paused || booth.has_unfinished_batch()) {
-                        Some(event) => event,
-                        None => match queues.wait(booth.checkpoint_asked()) {
-                            Waited::Event(event) => event,
-                            Waited::Resumed => continue,
-                            Waited::Closed => break,
-                        },
-                    };
-                    if matches!(event, Event::Shutdown) {
-                        // What was already queued behind is still done, each batch whole (a
-                        // Nwave batch is then acknowledged rather than delivered again).
-                        while let Ok(event) = queues.remote.try_recv() {
-                            handle(&mut booth, event, &|| false);
-                        }
-                        while booth.has_unfinished_batch() {
-                            booth.resume_nwave_batch(&|| false);
-                        }
-                        while let Ok(event) = queues.background.try_recv() {
-                            handle(&mut booth, event, &|| false);
-                            while booth.has_unfinished_batch() {
-                                booth.resume_nwave_batch(&|| false);
-                            }
-                        }
-                        break;
-                    }
-                    handle(&mut booth, event, &|| queues.urgent_waits());
-                }
+                run(&mut booth, &mut queues, &mut committer);
                 tracing::info!("booth stopped");
+                // The committer first: it gives its last answers while the log is still open;
+                // the summary's thread once the booth no longer feeds it.
+                drop(committer);
+                drop(booth);
+                drop(summaries);
             })?;
         Ok(BoothHandle {
             client: BoothClient {

@@ -2,7 +2,9 @@
 
 use super::outcome::{ScanDecided, ScanOutcome};
 use super::snapshot::PaymentDue;
-use super::{ActivityKind, Booth, Effect, GateCommand, PrintJob, PrintKind, ScanRequest};
+use super::{
+    ActivityKind, Booth, Decision, Effect, GateCommand, PrintJob, PrintKind, ScanRequest, Waiting,
+};
 use crate::domain::pricing::{self, Quote};
 use crate::domain::qr;
 use crate::domain::receipt::{Holder, PaymentMethod, Receipt};
@@ -39,12 +41,7 @@ impl Decided {
 }
 
 impl Booth {
-    /// `urgent_waits`: another event of the booth or a remote scan is queued behind this one.
-    pub(super) fn scan(
-        &mut self,
-        request: ScanRequest,
-        urgent_waits: &dyn Fn() -> bool,
-    ) -> Vec<Effect> {
+    pub(super) fn scan(&mut self, request: ScanRequest) -> Decision {
         let ScanRequest {
             lane,
             code,
@@ -53,14 +50,7 @@ impl Booth {
         } = request;
         let now = self.clock.now();
         let mut presented = None;
-        // Its fsync left to the sync thread (`effects_out`).
-        let deferred = self.defers_sync(source, urgent_waits)
-            && self
-                .store
-                .skip_fsync()
-                .inspect_err(|e| tracing::warn!(error = %e, "scan synced in line"))
-                .is_ok();
-        tracing::trace!(target: "clearpark::scan_path", lane, ?source, deferred, "booth took scan");
+        tracing::trace!(target: "clearpark::scan_path", lane, ?source, "booth took scan");
         let decided = match qr::validate(&code) {
             Err(invalid) => Decided::refused(Refusal::InvalidCode(invalid.to_string())),
             Ok(code) => self
@@ -101,21 +91,21 @@ impl Booth {
                 decided: Box::new(answer.clone()),
             },
         );
-        if deferred {
-            if let Err(e) = self.store.restore_fsync() {
-                tracing::error!(error = %e, "cannot make commits sync the log again");
+        // A remote system's caller waits on its own line; no car at a lane waits for it.
+        let waiting = if source.is_remote() {
+            Waiting::Remote
+        } else {
+            Waiting::Booth
+        };
+        Decision::effects(decided.effects, waiting).replying(reply, answer, |answer, _| {
+            ScanDecided {
+                outcome: ScanOutcome::Refused(Refusal::Unavailable),
+                account: None,
+                device: None,
+                ticket: None,
+                ..answer
             }
-            if let Some(reply) = reply {
-                self.answer_when_durable(reply, answer);
-            }
-            self.effects_when_durable(decided.effects);
-            return Vec::new();
-        }
-        if let Some(reply) = reply {
-            // The asker may have given up (HTTP client gone); the decision stands.
-            let _ = reply.send(answer);
-        }
-        decided.effects
+        })
     }
 
     fn decide_scan(

@@ -134,9 +134,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    /// The log's size in bytes after the last commit, kept by a hook once a [`Checkpointer`]
-    /// has taken over the checkpoints (`None`: SQLite's own automatic checkpoint).
-    wal_bytes: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The log's size and the commits made, kept by a hook once a [`Checkpointer`] has taken
+    /// over the checkpoints (`None`: SQLite's own automatic checkpoint).
+    log: Option<std::sync::Arc<wal::LogWatch>>,
 }
 
 impl Store {
@@ -148,7 +148,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
-            wal_bytes: None,
+            log: None,
         };
         store.configure_writer()?;
         store.migrate()?;
@@ -166,7 +166,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_owned(),
-            wal_bytes: None,
+            log: None,
         };
         match store.schema_version()? {
             0 => Err(StoreError::NotInitialised {

@@ -10,9 +10,9 @@
 //! Copying is not enough: the log starts over from its beginning only when a checkpoint has
 //! copied all of it and the writer's next transaction begins before anything else was written,
 //! and under a steady stream of writes a checkpoint from another connection never catches the
-//! end of the log. So once the log holds [`FINISH_AT_BYTES`] ([`Store::wal_bytes`]), the booth
-//! holds its background writes back (the Nwave batches; scans go on) and asks the checkpointer
-//! to finish; the next write then starts the log over. No commit checkpoints by itself until
+//! end of the log. So once the log holds [`FINISH_AT_BYTES`] ([`Store::wal_bytes`]), the booth's
+//! committer holds background writes back (the Nwave batches; scans go on) and asks the
+//! checkpointer to finish; the next write then starts the log over. No commit checkpoints by itself until
 //! the log reaches [`SAFETY_CHECKPOINT_BYTES`], in case nobody asks. Both are sizes in bytes,
 //! whatever the database's page size ([`super::PAGE_SIZE`] for new ones).
 
@@ -88,9 +88,17 @@ impl Store {
     /// Bytes of pages in the write-ahead log after the last commit, once a [`Checkpointer`] is
     /// started (0 before).
     pub fn wal_bytes(&self) -> u64 {
-        self.wal_bytes
+        self.log
             .as_ref()
-            .map_or(0, |bytes| bytes.load(Ordering::Relaxed))
+            .map_or(0, |log| log.bytes.load(Ordering::Relaxed))
+    }
+
+    /// Commits made on this connection since a [`Checkpointer`] was started (0 before): a
+    /// caller that sees it move knows something was committed.
+    pub fn commits(&self) -> u64 {
+        self.log
+            .as_ref()
+            .map_or(0, |log| log.commits.load(Ordering::Relaxed))
     }
 
     /// Starts a [`Checkpointer`] on this database and leaves checkpoints to it: this
@@ -107,13 +115,15 @@ impl Store {
             .pragma_query_value(None, "page_size", |r| r.get(0))?;
         let page_size = u64::from(page_size);
         let checkpointer = Checkpointer::start(&self.path, every)?;
-        let bytes = Arc::new(AtomicU64::new(0));
-        let seen = bytes.clone();
-        // Replaces SQLite's automatic checkpoint, which is a hook of the same kind.
+        let log = Arc::new(LogWatch::default());
+        let seen = log.clone();
+        // Replaces SQLite's automatic checkpoint, which is a hook of the same kind; SQLite calls
+        // it after every commit.
         self.conn.wal_hook(Some(
             move |wal: &mut rusqlite::hooks::Wal, in_log: std::ffi::c_int| {
                 let in_log = u64::try_from(in_log).unwrap_or(0) * page_size;
-                seen.store(in_log, Ordering::Relaxed);
+                seen.bytes.store(in_log, Ordering::Relaxed);
+                seen.commits.fetch_add(1, Ordering::Relaxed);
                 if in_log >= SAFETY_CHECKPOINT_BYTES {
                     // Like SQLite's own: the commit stands whatever the checkpoint does.
                     if let Err(e) = wal.checkpoint() {
@@ -123,9 +133,16 @@ impl Store {
                 Ok(())
             },
         ))?;
-        self.wal_bytes = Some(bytes);
+        self.log = Some(log);
         Ok(checkpointer)
     }
+}
+
+/// What the commit hook saw: the log's size after the last commit, and how many commits.
+#[derive(Default)]
+pub(super) struct LogWatch {
+    bytes: AtomicU64,
+    commits: AtomicU64,
 }
 
 /// A thread that copies the write-ahead log into the database on a connection of its own,

@@ -28,6 +28,17 @@ pub const RES_GUID: &str = "00000000-0000-4000-8000-00000000c0de";
 pub const IN: &str = "in-1";
 pub const OUT: &str = "out-1";
 
+/// The library's log on the test's output, when `RUST_LOG` asks for it (`RUST_LOG=clearpark=debug
+/// cargo test ... -- --nocapture`): what a flaky run did.
+pub fn log_if_asked() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+}
+
 /// The HTTP client's TLS: rustls with ring, installed once per test process.
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
