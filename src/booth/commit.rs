@@ -15,9 +15,10 @@
 //!   which syncs once for everything committed meanwhile: no car waits for its fsync, and a
 //!   burst of them costs one.
 //!
-//! A thread of its own copies the log into the database (`store::Checkpointer`); once the log
-//! reaches [`store::FINISH_AT_BYTES`] the committer asks it to finish, and background work
-//! waits for that ([`Committer::background_paused`]) so that the log can start over.
+//! A thread of its own copies the log into the database (`store::Checkpointer`); once background
+//! work has grown the log to [`store::FINISH_AT_BYTES`] the committer asks it to finish, and
+//! background work waits for that ([`Committer::background_paused`]) so that the log can start
+//! over.
 //!
 //! A booth driven directly (tests, benchmarks) commits in line: every commit syncs itself
 //! (`synchronous = FULL`), answers go at once, and the effects are handed back.
@@ -26,8 +27,7 @@ use super::Effect;
 use super::decision::{Decision, NotDurable, Waiting};
 use super::release::Releases;
 use super::wal_sync::WalSyncer;
-use crate::store::{self, Checkpointer, Store};
-use std::path::PathBuf;
+use crate::store::{self, Checkpointer, Store, WalSync};
 use tokio::sync::{mpsc, oneshot};
 
 pub(super) struct Committer(Mode);
@@ -38,7 +38,8 @@ enum Mode {
 }
 
 struct Threaded {
-    database: PathBuf,
+    /// Syncs the log in line.
+    log: WalSync,
     /// Declared first, dropped first: it gives its last answers while the log is still open.
     syncer: WalSyncer,
     releases: Releases,
@@ -65,7 +66,7 @@ impl Committer {
         let checkpointer = store.start_checkpointer().map_err(std::io::Error::other)?;
         store.skip_fsync().map_err(std::io::Error::other)?;
         Ok(Committer(Mode::Threaded(Box::new(Threaded {
-            database: store.path().to_owned(),
+            log: WalSync::new(store.path()),
             syncer: WalSyncer::start(store.path().to_owned())?,
             releases: Releases::new(effects_to),
             checkpointer,
@@ -75,12 +76,15 @@ impl Committer {
     }
 
     /// Makes what `decision` committed on `store` durable and releases it. `queued_behind`:
-    /// another event waits for the booth already. In line, the effects are handed back.
+    /// another event waits for the booth already; `background`: the decision was background
+    /// work (what grows the log, and what can wait for a checkpoint). In line, the effects are
+    /// handed back.
     pub(super) fn commit(
         &mut self,
         store: &Store,
         mut decision: Decision,
         queued_behind: bool,
+        background: bool,
     ) -> Vec<Effect> {
         let t = match &mut self.0 {
             Mode::InLine => {
@@ -97,7 +101,7 @@ impl Committer {
             return Vec::new();
         }
         match decision.waiting {
-            Waiting::Booth if !queued_behind => match store::sync_wal(&t.database) {
+            Waiting::Booth if !queued_behind => match t.log.sync() {
                 Ok(()) => t.releases.durable(decision, &t.syncer),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot sync the database's log");
@@ -108,7 +112,8 @@ impl Committer {
                 t.releases.when_synced(decision, &t.syncer);
             }
         }
-        if t.checkpoint_asked.is_none() && store.wal_bytes() >= store::FINISH_AT_BYTES {
+        if background && t.checkpoint_asked.is_none() && store.wal_bytes() >= store::FINISH_AT_BYTES
+        {
             t.checkpoint_asked = Some(t.checkpointer.finish());
         }
         Vec::new()

@@ -164,7 +164,7 @@ impl Booth {
     /// effects to carry out; an answer the event asked for is given.
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
         let decision = self.decide(event, &|_| true);
-        Committer::in_line().commit(&self.store, decision, false)
+        Committer::in_line().commit(&self.store, decision, false, false)
     }
 
     /// Decides one event: writes what it changes, and says what to carry out and answer once

@@ -215,7 +215,7 @@ mod tests {
     /// Made durable in line, as a booth driven directly does.
     fn commit(booth: &Booth, decision: Decision) {
         let effects =
-            crate::booth::commit::Committer::in_line().commit(&booth.store, decision, false);
+            crate::booth::commit::Committer::in_line().commit(&booth.store, decision, false, false);
         assert!(effects.is_empty());
     }
 

@@ -3,9 +3,11 @@
 //! never opens, a receipt never prints and nobody is told "done" for a decision a power cut
 //! could still undo, and nothing decided later overtakes anything decided earlier.
 //!
-//! A release whose commit is already on disk goes at once, unless releases handed to the log's
+//! A release whose commit is already on disk goes at once, unless effects handed to the log's
 //! sync thread are still waiting: then it queues behind them there (the thread answers in
-//! order).
+//! order). An answer alone (a remote system's, the broker's) holds nothing back: it goes to
+//! its own asker, and whatever is released later is on disk after it anyway (the log is
+//! written in order).
 
 use super::Effect;
 use super::decision::{Decision, NotDurable};
@@ -31,8 +33,9 @@ impl Releases {
 
     /// A decision already on disk (or that wrote nothing): at once, or behind those still
     /// waiting for a sync.
-    pub(super) fn durable(&self, decision: Decision, syncer: &WalSyncer) {
-        if decision.effects.is_empty() && decision.answer.is_none() {
+    pub(super) fn durable(&self, mut decision: Decision, syncer: &WalSyncer) {
+        if decision.effects.is_empty() {
+            decision.answer(Ok(()));
             return;
         }
         // Decremented only after a waiting release went out: at 0, nothing released later
@@ -57,6 +60,14 @@ impl Releases {
     }
 
     fn after_sync(&self, decision: Decision, syncer: &WalSyncer, needs_sync: bool) {
+        if needs_sync && decision.effects.is_empty() {
+            // Only an answer, to its own asker: nothing released later has to wait for it.
+            syncer.when_durable(Box::new(move |synced| {
+                let mut decision = decision;
+                decision.answer(synced.map_err(|e| NotDurable(e.to_string())));
+            }));
+            return;
+        }
         self.waiting.fetch_add(1, Ordering::AcqRel);
         let (to_devices, waiting) = (self.to_devices.clone(), self.waiting.clone());
         syncer.when_durable(Box::new(move |synced| {

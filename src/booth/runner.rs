@@ -230,7 +230,7 @@ fn run(booth: &mut Booth, queues: &mut Queues, committer: &mut Committer) {
         if !paused && booth.has_unfinished_batch() && !queues.urgent_waits() {
             timed("nwave", || {
                 let decision = booth.resume_nwave_batch(&|taken| part_may_grow(queues, taken));
-                committer.commit(&booth.store, decision, queues.urgent_waits());
+                committer.commit(&booth.store, decision, queues.urgent_waits(), true);
             });
             continue;
         }
@@ -247,7 +247,7 @@ fn run(booth: &mut Booth, queues: &mut Queues, committer: &mut Committer) {
             // then acknowledged rather than delivered again).
             let whole = |_: usize| true;
             let mut finish = |booth: &mut Booth, decision: Decision| {
-                committer.commit(&booth.store, decision, false);
+                committer.commit(&booth.store, decision, false, false);
             };
             while let Ok(event) = queues.remote.try_recv() {
                 let decision = booth.decide(event, &whole);
@@ -267,9 +267,10 @@ fn run(booth: &mut Booth, queues: &mut Queues, committer: &mut Committer) {
             }
             return;
         }
+        let background = event.priority() == Priority::Background;
         timed(event.kind(), || {
             let decision = booth.decide(event, &|taken| part_may_grow(queues, taken));
-            committer.commit(&booth.store, decision, queues.urgent_waits());
+            committer.commit(&booth.store, decision, queues.urgent_waits(), background);
         });
     }
 }

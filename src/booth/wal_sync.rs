@@ -19,10 +19,11 @@ impl WalSyncer {
     /// Starts the thread for the database at `database`.
     pub(super) fn start(database: PathBuf) -> std::io::Result<WalSyncer> {
         let worker = Worker::spawn("wal-sync", move |waiting: mpsc::Receiver<WhenDurable>| {
+            let mut log = crate::store::WalSync::new(&database);
             while let Ok(first) = waiting.recv() {
                 let mut batch = vec![first];
                 batch.extend(waiting.try_iter());
-                let synced = crate::store::sync_wal(&database);
+                let synced = log.sync();
                 if let Err(e) = &synced {
                     tracing::error!(error = %e, commits = batch.len(),
                         "cannot sync the database's log: the commits waiting for it are not answered as done");

@@ -18,7 +18,7 @@ pub mod tickets;
 pub mod time;
 mod wal;
 
-pub use wal::{Checkpointer, FINISH_AT_BYTES, sync_wal};
+pub use wal::{Checkpointer, FINISH_AT_BYTES, WalSync, sync_wal};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::fmt;
