@@ -70,7 +70,7 @@ fn main() {
 
     // The booth's data: a priced resource and one account per pair of scans.
     let store = Store::open(&db).unwrap();
-    let now = chrono::Utc::now();
+    let now = clearpark::booth::clock::now();
     resource::upsert(
         store.conn(),
         RES_GUID,

@@ -8,7 +8,6 @@
 //! another broker). Needs RabbitMQ; says so and stops without one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use chrono::Utc;
 use clearpark::booth::clock::SystemClock;
 use clearpark::booth::{Booth, BoothHandle, NWAVE_PART_MESSAGES, NwaveDelivery};
 use clearpark::config::{
@@ -75,7 +74,7 @@ fn fresh_store(db: &Path) -> Store {
         "Parking",
         "0.05".parse().unwrap(),
         "TMT",
-        Utc::now(),
+        clearpark::booth::clock::now(),
     )
     .unwrap();
     store
@@ -182,7 +181,7 @@ fn log_per_message(messages: &[replay::Sent], page_size: u32) -> (f64, f64) {
         .pragma_update(None, "wal_autocheckpoint", 0)
         .unwrap();
     let before = std::fs::metadata(Store::wal_path(&db)).unwrap().len();
-    let now = Utc::now();
+    let now = clearpark::booth::clock::now();
     store
         .without_fsync(|s| {
             for part in messages.chunks(NWAVE_PART_MESSAGES) {
@@ -222,7 +221,7 @@ async fn main() {
     }
 
     // Yesterday: recent enough that the booth's retention (keep_days) never touches it.
-    let start = (Utc::now() - chrono::TimeDelta::days(1))
+    let start = (clearpark::booth::clock::now() - chrono::TimeDelta::days(1))
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .unwrap()

@@ -75,7 +75,7 @@ fn main() {
         nwave: None,
     };
     let store = Store::open(&db).unwrap();
-    let now = chrono::Utc::now();
+    let now = clearpark::booth::clock::now();
     resource::upsert(
         store.conn(),
         RES_GUID,

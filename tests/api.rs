@@ -208,7 +208,7 @@ impl Server {
 fn jwt(exp_from_now: i64) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
-        &json!({"sub": "accounting", "exp": chrono::Utc::now().timestamp() + exp_from_now}),
+        &json!({"sub": "accounting", "exp": clearpark::booth::clock::now().timestamp() + exp_from_now}),
         &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
     )
     .unwrap()

@@ -11,7 +11,6 @@
 mod rabbit;
 mod support;
 
-use chrono::Utc;
 use clearpark::booth::NwaveLink;
 use clearpark::config::BrokerSettings;
 use clearpark::domain::nwave::{Board, Ledger, OverstayLimits, examples};
@@ -26,7 +25,7 @@ use support::RES_GUID;
 /// The reference's examples, 10,000 generated messages and two broken ones, in generation order.
 fn traffic(seed: u64) -> Vec<Vec<u8>> {
     // Yesterday: recent enough that the booth's retention (keep_days) never touches it.
-    let start = (Utc::now() - chrono::TimeDelta::days(1))
+    let start = (clearpark::booth::clock::now() - chrono::TimeDelta::days(1))
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .unwrap()
@@ -102,7 +101,9 @@ async fn shuffled_and_repeated_messages_end_in_the_state_the_rules_give() {
     assert_eq!(view.failed_batches, 0);
     // The screen's bay counts, made on their own thread, come to what the rules give.
     let board = Board::from_positions(expected.positions().into_values());
-    let rules = board.summary(Utc::now(), &OverstayLimits::default()).total;
+    let rules = board
+        .summary(clearpark::booth::clock::now(), &OverstayLimits::default())
+        .total;
     let counts = |site: &Site| {
         let total = site.snapshot().nwave.unwrap().occupancy.total;
         (total.positions, total.taken)

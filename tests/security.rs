@@ -189,7 +189,7 @@ queue = "clearpark.security-test"
 
     let jwt = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
-        &serde_json::json!({"sub": "sync", "exp": chrono::Utc::now().timestamp() + 600}),
+        &serde_json::json!({"sub": "sync", "exp": clearpark::booth::clock::now().timestamp() + 600}),
         &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
     )
     .unwrap();

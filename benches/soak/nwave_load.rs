@@ -2,7 +2,6 @@
 //! run into one buffer, published through the broker by the library's publisher (persistent,
 //! mandatory, confirmed) on a schedule; the booth's real consumer takes them from the queue.
 
-use chrono::Utc;
 use clearpark::config::BrokerSettings;
 use clearpark::nwave::publisher::Publisher;
 use clearpark::nwave::replay::{self, ReplayPlan, ReplayStats};
@@ -42,7 +41,7 @@ impl Payloads {
 
 /// At least `n` messages of a generated day that began yesterday.
 pub fn generate(n: usize) -> (Payloads, ReplayStats) {
-    let start = (Utc::now() - chrono::TimeDelta::days(1))
+    let start = (clearpark::booth::clock::now() - chrono::TimeDelta::days(1))
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .unwrap()

@@ -39,7 +39,7 @@ pub struct ScaledClock {
 impl ScaledClock {
     pub fn new(factor: u32) -> ScaledClock {
         ScaledClock {
-            origin: Utc::now(),
+            origin: clearpark::booth::clock::now(),
             started: Instant::now(),
             factor: factor.max(1),
         }

@@ -184,13 +184,13 @@ mod tests {
     }
 
     fn in_a_minute() -> i64 {
-        chrono::Utc::now().timestamp() + 60
+        crate::booth::clock::now().timestamp() + 60
     }
 
     #[test]
     fn tokens_and_jwts() {
         let a = auth();
-        let now = chrono::Utc::now().timestamp();
+        let now = crate::booth::clock::now().timestamp();
         assert!(a.is_operator("operator-token-0001"));
         assert!(!a.is_operator("operator-token-0002"));
         assert!(!a.is_operator(""));

@@ -60,13 +60,11 @@ pub async fn current_session(
 fn amount(session: &Session, now: DateTime<Utc>) -> String {
     let amount = match (session.state, session.total) {
         (SessionState::Exiting | SessionState::Closed, Some(total)) => total,
-        _ => pricing::quote(
-            session.start,
-            now.max(session.start),
-            session.price_per_minute,
-        )
-        .map(|q| q.total)
-        .unwrap_or(rust_decimal::Decimal::ZERO),
+        _ => {
+            pricing::so_far(session.start, now, session.price_per_minute)
+                .0
+                .total
+        }
     };
     pricing::round_money(amount).to_string()
 }

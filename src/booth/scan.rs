@@ -405,21 +405,13 @@ impl Booth {
         }
     }
 
-    /// The price of a session ending now. A clock that stepped back before the entrance bills
-    /// an empty stay rather than refusing the car at the barrier.
+    /// The price of a session ending now.
     pub(super) fn price(&self, session: &Session, now: DateTime<Utc>) -> Quote {
-        let end = now.max(session.start);
-        pricing::quote(session.start, end, session.price_per_minute).unwrap_or_else(|e| {
+        let (quote, error) = pricing::so_far(session.start, now, session.price_per_minute);
+        if let Some(e) = error {
             tracing::error!(session = session.id, error = %e, "cannot price the stay; billing zero");
-            Quote {
-                start: session.start,
-                end,
-                elapsed_seconds: 0,
-                billed_minutes: 0,
-                price_per_minute: session.price_per_minute,
-                total: pricing::round_money(rust_decimal::Decimal::ZERO),
-            }
-        })
+        }
+        quote
     }
 
     /// Queues the session's gate cycle on the lane and opens the gate, if the lane has one.

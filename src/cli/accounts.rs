@@ -57,7 +57,7 @@ pub struct AddArgs {
 
 pub fn run(config: &Config, command: AccountsCommand) -> anyhow::Result<()> {
     let mut store = super::open_store(config)?;
-    let now = chrono::Utc::now();
+    let now = clearpark::booth::clock::now();
     match command {
         AccountsCommand::Add(a) => {
             if a.name.trim().is_empty() {

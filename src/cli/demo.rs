@@ -41,7 +41,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => std::env::temp_dir().join(format!(
             "clearpark-demo-{}",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+            clearpark::booth::clock::now().format("%Y%m%d-%H%M%S")
         )),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -227,7 +227,7 @@ impl DemoApi {
             driver_token: clearpark::store::driver_tokens::create(
                 store.conn(),
                 reference_account.id,
-                chrono::Utc::now(),
+                clearpark::booth::clock::now(),
             )?,
             codes: kept,
         })

@@ -63,7 +63,7 @@ pub fn run(config: &Config, command: DevicesCommand) -> anyhow::Result<()> {
                     name,
                     guid: None,
                 },
-                chrono::Utc::now(),
+                clearpark::booth::clock::now(),
             )?;
             outln!(
                 "added device {} for account {} {:?}: code {}",

@@ -19,7 +19,7 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
                 &seed.name,
                 seed.price_per_minute,
                 &seed.currency,
-                chrono::Utc::now(),
+                clearpark::booth::clock::now(),
             )
             .context("cannot write the resource")?;
             outln!(

@@ -122,7 +122,7 @@ pub fn run(config_path: &Path, command: NwaveCommand) -> anyhow::Result<()> {
                 (true, _) => SessionScope::Open,
                 (_, true) => SessionScope::All,
                 _ => SessionScope::OpenOrEndedSince(
-                    chrono::Utc::now() - chrono::TimeDelta::hours(24),
+                    clearpark::booth::clock::now() - chrono::TimeDelta::hours(24),
                 ),
             };
             let list = nwave::sessions(
@@ -259,7 +259,7 @@ fn replay(config_path: &Path, args: ReplayArgs) -> anyhow::Result<()> {
     let start = match args.date {
         Some(date) => date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
         None => {
-            let now = chrono::Utc::now();
+            let now = clearpark::booth::clock::now();
             let minute = now
                 .duration_trunc(chrono::TimeDelta::minutes(1))
                 .unwrap_or(now);
@@ -312,7 +312,7 @@ fn replay(config_path: &Path, args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 fn occupancy(store: &Store, limits: &OverstayLimits) -> anyhow::Result<()> {
-    let report = nwave::occupancy(store.conn(), chrono::Utc::now(), limits)?;
+    let report = nwave::occupancy(store.conn(), clearpark::booth::clock::now(), limits)?;
     let s = &report.summary;
     let t = &s.total;
     outln!(

@@ -6,7 +6,7 @@ use crate::booth::{BoothClient, NwaveDelivery, NwaveLink, Snapshot};
 use crate::config::NwaveSettings;
 use crate::domain::nwave::{DeliveryOrigin, OverstayLimits};
 use crate::nwave::replay::{self, ReplayPlan, Sent};
-use chrono::{DurationRound, TimeDelta, Utc};
+use chrono::{DurationRound, TimeDelta};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -66,7 +66,7 @@ pub async fn feed(
     shutdown: CancellationToken,
     seed: u64,
 ) {
-    let now = Utc::now();
+    let now = crate::booth::clock::now();
     let mut plan = ReplayPlan::new(seed, DEMO_BAYS, now - TimeDelta::hours(12));
     plan.hours = 24;
     let messages = replay::generate(&plan).messages;
@@ -87,10 +87,15 @@ pub async fn feed(
     // The summary comes from a thread of its own, and its time is the booth's clock (whole
     // seconds): a beat in the next second, and the first summary of that second or later,
     // counts every bay the catch-up set.
-    let ended = Utc::now();
+    let ended = crate::booth::clock::now();
     let caught_up_at =
         ended.duration_trunc(TimeDelta::seconds(1)).unwrap_or(ended) + TimeDelta::seconds(1);
-    tokio::time::sleep((caught_up_at - Utc::now()).to_std().unwrap_or_default()).await;
+    tokio::time::sleep(
+        (caught_up_at - crate::booth::clock::now())
+            .to_std()
+            .unwrap_or_default(),
+    )
+    .await;
     if booth.nwave_link(NwaveLink::Simulated).await.is_err() {
         return;
     }
@@ -107,7 +112,7 @@ pub async fn feed(
     let mut next = due;
     let mut beat = tokio::time::interval(BEAT);
     while next < messages.len() {
-        let wait = (messages[next].at - Utc::now())
+        let wait = (messages[next].at - crate::booth::clock::now())
             .to_std()
             .unwrap_or_default();
         tokio::select! {
@@ -124,7 +129,7 @@ pub async fn feed(
             }
             () = tokio::time::sleep(wait) => {}
         }
-        let now = Utc::now();
+        let now = crate::booth::clock::now();
         let end = next + messages[next..].partition_point(|s| s.at <= now);
         if end > next {
             if booth

@@ -1,4 +1,4 @@
-//! Per-minute pricing (CONTRACTS §2): `minutes = ceil(elapsed / 60 s)`, `total = minutes × price`,
+//! Per-minute pricing (docs/contracts.md §2): `minutes = ceil(elapsed / 60 s)`, `total = minutes × price`,
 //! exact decimal, rounded to the currency's 2 decimals half away from zero.
 
 use chrono::{DateTime, Utc};
@@ -90,6 +90,33 @@ pub fn quote(
     })
 }
 
+/// The price of a stay from `start` if it ended at `now`: what an exit now would charge (the
+/// booth at the exit, the console's sessions list, the driver's app). A clock that stepped back
+/// before the start bills an empty stay rather than refusing the car at the barrier; a stay
+/// the rules cannot price (a negative price per minute in the rows, an overflow) is billed
+/// zero, with the reason for the caller's log.
+pub fn so_far(
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    price_per_minute: Decimal,
+) -> (Quote, Option<PriceError>) {
+    let end = now.max(start);
+    match quote(start, end, price_per_minute) {
+        Ok(quote) => (quote, None),
+        Err(e) => (
+            Quote {
+                start,
+                end,
+                elapsed_seconds: 0,
+                billed_minutes: 0,
+                price_per_minute,
+                total: round_money(Decimal::ZERO),
+            },
+            Some(e),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +137,21 @@ mod tests {
     fn minutes_after(seconds: i64) -> i64 {
         let start = at(10, 0, 0);
         billed_minutes(start, start + Duration::seconds(seconds)).unwrap()
+    }
+
+    #[test]
+    fn so_far_bills_an_empty_stay_for_a_clock_that_stepped_back_and_zero_for_a_bad_price() {
+        let (q, error) = so_far(at(10, 0, 0), at(10, 7, 15), dec("0.05"));
+        assert_eq!((q.billed_minutes, q.total, error), (8, dec("0.40"), None));
+        let (q, error) = so_far(at(10, 0, 0), at(9, 59, 0), dec("0.05"));
+        assert_eq!(
+            (q.end, q.billed_minutes, q.total),
+            (at(10, 0, 0), 0, dec("0.00"))
+        );
+        assert_eq!(error, None);
+        let (q, error) = so_far(at(10, 0, 0), at(10, 1, 0), dec("-1"));
+        assert_eq!((q.billed_minutes, q.total.to_string()), (0, "0.00".into()));
+        assert_eq!(error, Some(PriceError::NegativePrice(dec("-1"))));
     }
 
     #[test]

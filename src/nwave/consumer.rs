@@ -17,7 +17,6 @@ use crate::booth::{
 };
 use crate::config::BrokerSettings;
 use crate::domain::nwave::DeliveryOrigin;
-use chrono::Utc;
 use futures_lite::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -75,7 +74,8 @@ pub async fn run(settings: BrokerSettings, booth: BoothClient, shutdown: Cancell
             Err(e) => {
                 failures += 1;
                 let delay = backoff(failures);
-                let retry_at = Utc::now() + chrono::TimeDelta::from_std(delay).unwrap_or_default();
+                let retry_at = crate::booth::clock::now()
+                    + chrono::TimeDelta::from_std(delay).unwrap_or_default();
                 tracing::warn!(error = %e, retry_in = ?delay, "Nwave consumer disconnected");
                 let link = NwaveLink::Reconnecting {
                     attempt: failures,
@@ -164,7 +164,9 @@ async fn consume(
             channel,
             consumer,
             in_flight: VecDeque::new(),
-            link: NwaveLink::Connected { since: Utc::now() },
+            link: NwaveLink::Connected {
+                since: crate::booth::clock::now(),
+            },
             db_failures: 0,
             lost_since: None,
         };
@@ -318,7 +320,7 @@ impl Pump<'_> {
                         // not fire. Past its few attempts, start again from a new connection.
                         within(RECOVERY_PATIENCE, self.channel.wait_for_recovery(e)).await?;
                         tracing::info!("Nwave channel recovered");
-                        self.link = NwaveLink::Connected { since: Utc::now() };
+                        self.link = NwaveLink::Connected { since: crate::booth::clock::now() };
                         if self.booth.nwave_link(self.link.clone()).await.is_err() {
                             return Ok(Ended::BoothGone);
                         }
@@ -365,7 +367,9 @@ impl Pump<'_> {
         }
         self.link = if connected {
             tracing::info!("Nwave connection recovered");
-            NwaveLink::Connected { since: Utc::now() }
+            NwaveLink::Connected {
+                since: crate::booth::clock::now(),
+            }
         } else {
             tracing::warn!("Nwave connection lost; lapin is recovering it");
             NwaveLink::Reconnecting {

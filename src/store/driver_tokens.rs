@@ -60,7 +60,7 @@ mod tests {
     fn tokens_are_long_random_and_stored_only_as_hashes() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let now = Utc::now();
+        let now = crate::booth::clock::now();
         let account = accounts::insert(
             store.conn(),
             &NewAccount {

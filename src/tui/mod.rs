@@ -79,7 +79,7 @@ async fn run_loop(
         greeting,
     } = console;
     let bay_limits = config.bay_limits.clone();
-    let mut app = App::new(config, chrono::Utc::now());
+    let mut app = App::new(config, crate::booth::clock::now());
     app.snapshot = snapshots.borrow_and_update().clone();
     if let Some(text) = greeting {
         app.status = Some((true, text));
@@ -119,7 +119,7 @@ async fn run_loop(
                     batch.extend(wedge_msgs(released));
                 }
             }
-            _ = tick.tick() => batch.push(Msg::Tick(chrono::Utc::now())),
+            _ = tick.tick() => batch.push(Msg::Tick(crate::booth::clock::now())),
             changed = snapshots.changed() => {
                 if changed.is_err() { break; }
                 batch.push(Msg::Snapshot(Box::new(snapshots.borrow_and_update().clone())));
@@ -254,7 +254,7 @@ impl Runner {
             }
             Command::LoadBays => match self.bay_limits.clone() {
                 Some(limits) => self.load(move |store| {
-                    model::load_bays(store, chrono::Utc::now(), &limits).map(Msg::Bays)
+                    model::load_bays(store, crate::booth::clock::now(), &limits).map(Msg::Bays)
                 }),
                 None => {
                     let _ = self.msgs.send(Msg::Bays(model::BaysData::default()));

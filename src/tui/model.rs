@@ -53,15 +53,7 @@ pub struct BaysData {
 
 /// The price of an open session if it ended now (what the driver would pay).
 pub fn price_so_far(session: &OpenSessionView, now: DateTime<Utc>) -> Quote {
-    let end = now.max(session.start);
-    pricing::quote(session.start, end, session.price_per_minute).unwrap_or(Quote {
-        start: session.start,
-        end,
-        elapsed_seconds: 0,
-        billed_minutes: 0,
-        price_per_minute: session.price_per_minute,
-        total: pricing::round_money(rust_decimal::Decimal::ZERO),
-    })
+    pricing::so_far(session.start, now, session.price_per_minute).0
 }
 
 /// Every bay with its state now, grouped by group and level in the sensors' order.

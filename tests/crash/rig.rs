@@ -131,7 +131,7 @@ fn booth_command(config: &Path) -> Process {
 fn seed(db: &Path, main: usize, blocked: usize, ghosts: usize) -> Pool {
     let mut conn = rusqlite::Connection::open(db).unwrap();
     let tx = conn.transaction().unwrap();
-    let now = chrono::Utc::now();
+    let now = clearpark::booth::clock::now();
     let add = |kind: &str, n: usize, status: i64| -> Vec<Holder> {
         (0..n)
             .map(|i| {
