@@ -258,7 +258,7 @@ CREATE INDEX driver_token_account ON api_driver_token ("RpAccId");
 
 -- Nwave parking sensors ---------------------------------------------------------------------------
 -- Sessions reported by Nwave bay sensors through RabbitMQ ("Parking Session Logging API 2.0",
--- CONTRACTS §7). Written only by the booth, one transaction per batch of deliveries, acknowledged
+-- docs/contracts.md §7). Written only by the booth, one transaction per batch of deliveries, acknowledged
 -- to the broker after the commit. Times are UTC text; `*_delta_sec` is the ± error of an edge.
 
 -- A session as its highest correction_counter describes it. `edges` is that version whole (JSON:

@@ -35,9 +35,7 @@ mod worker;
 
 /// The allocator of everything that links clearpark (the binary, its tests and benches, so
 /// that the soak measures what runs): mimalloc rather than glibc's malloc, whose per-thread
-/// arenas (up to 8 per core) kept what the booth's many threads had freed and grew the
-/// resident set in steps to 368-424 MiB over the soak; with mimalloc it peaks at 270-320 MiB
-/// within a minute and then swings a few percent (one 180-s run of eleven rose 10 % in its
-/// last 20 s; README, "Soak").
+/// arenas (up to 8 per core) keep what the booth's many threads have freed, so that the
+/// resident set grows in steps under a long load; with mimalloc it levels off (docs/perf/).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

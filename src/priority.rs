@@ -7,8 +7,8 @@
 //! bursts. Those threads (the async runtime's workers, the RabbitMQ client's, the summary's
 //! and the checkpointer's) lower their own priority to nice [`BACKGROUND_NICE`] (any process
 //! may lower its own, no privilege needed), so that the scheduler lets a waking lane or booth
-//! thread run first; the background work keeps every core the lanes leave idle (README,
-//! "Soak"). The lanes (their serial ports are read and written on that thread), the booth, the
+//! thread run first; the background work keeps every core the lanes leave idle (docs/perf/).
+//! The lanes (their serial ports are read and written on that thread), the booth, the
 //! log's sync thread (scans queued together wait for it) and the main thread (the console, a
 //! keyboard wedge's keys) keep the priority the booth was started with.
 

@@ -1,7 +1,6 @@
 //! Starts a whole booth from a config: the booth thread, each lane's devices (on a thread of
-//! their own, [`devices::run_on_own_thread`]), the Nwave consumer
-//! when `[nwave]` names a broker, and (as later adapters land) the API, all under one shutdown
-//! token. The binary's
+//! their own, [`devices::run_on_own_thread`]), the Nwave consumer when `[nwave]` names a
+//! broker, and the API ([`Running::serve_api`]), all under one shutdown token. The binary's
 //! `run` and `demo` and the integration tests start booths through here.
 
 use crate::api::{self, ApiStartError, ApiState};

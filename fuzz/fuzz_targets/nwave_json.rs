@@ -1,4 +1,4 @@
-//! Nwave "Parking Session Logging API 2.0" deliveries on any bytes (CONTRACTS §7). The input is
+//! Nwave "Parking Session Logging API 2.0" deliveries on any bytes (docs/contracts.md §7). The input is
 //! split at 0xFF bytes (never in UTF-8) into up to eight deliveries, each parsed as the consumer
 //! does. Parsing never panics and a refusal has a reason; a parsed message keeps the rules'
 //! checks (positions unique, sorted and named, ends after starts, a partial end on an involved

@@ -1,4 +1,4 @@
-//! Scanned codes on any bytes (CONTRACTS §5): validation never panics; an accepted code is
+//! Scanned codes on any bytes (docs/contracts.md §5): validation never panics; an accepted code is
 //! checked again here, independently, against the contract (at most 512 bytes, UTF-8, no
 //! control or invisible formatting character, no surrounding spaces, not empty); validating an
 //! accepted code again gives it back unchanged; the text and byte entry points agree; the

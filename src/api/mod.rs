@@ -1,4 +1,4 @@
-//! The embedded HTTP API (CONTRACTS §3): find-device, set-ip, the sync lists and the driver's
+//! The embedded HTTP API (docs/contracts.md §3): find-device, set-ip, the sync lists and the driver's
 //! current session, for remote scanners, accounting systems and the driver's app.
 //!
 //! * [`app`] builds the one router; [`start`] binds it (TLS with rustls when configured) and
@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
-/// The largest request body accepted (CONTRACTS §3).
+/// The largest request body accepted (docs/contracts.md §3).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// How long open connections may finish their requests after shutdown is asked.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -380,8 +380,7 @@ mod tests {
         assert_eq!(loggable(&uri), "/set-ip/?device_key=<redacted>&x=1");
         let uri: Uri = "/find-device/?type=exit".parse().unwrap();
         assert_eq!(loggable(&uri), "/find-device/?type=exit");
-        // The query parser decodes names, so the log must too (found by
-        // tests/security.rs::secrets_never_reach_the_log).
+        // The query parser decodes names, so the log must too.
         let uri: Uri = "/set-ip/?device%5Fkey=s3cret&DEVICE_KEY=s3cret&x=%zz"
             .parse()
             .unwrap();

@@ -8,7 +8,7 @@ pub enum Effect {
     Print { lane: String, job: PrintJob },
 }
 
-/// Commands to a gate controller (CONTRACTS §4).
+/// Commands to a gate controller (docs/contracts.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GateCommand {
     Open,

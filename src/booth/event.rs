@@ -124,7 +124,7 @@ pub struct ScanRequest {
     pub reply: Option<oneshot::Sender<ScanDecided>>,
 }
 
-/// What a gate controller reports (CONTRACTS §4, `EVT ...` lines and link state).
+/// What a gate controller reports (docs/contracts.md §4, `EVT ...` lines and link state).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GateSignal {
     Opened,

@@ -1,8 +1,7 @@
 //! The bays' occupancy summary, made on a thread of its own.
 //!
-//! The summary walks every bay: 16–26 ms for the soak's 10,000 bays under load. On the booth's
-//! thread it took 0.9 % of the thread's time in stretches that long, and a scan that came
-//! meanwhile waited for it. Here the thread keeps its own copy of the board, fed with the
+//! The summary walks every bay, tens of milliseconds for ten thousand bays; on the booth's
+//! thread a scan that came meanwhile would wait for it. Here the thread keeps its own copy of the board, fed with the
 //! positions each batch changed, and sends each summary back to the booth as an
 //! [`Event::Occupancy`](super::Event::Occupancy), which costs the booth a move and a snapshot.
 //! Measurements: docs/perf/.

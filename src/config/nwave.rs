@@ -97,9 +97,9 @@ pub const DEFAULT_QUEUE: &str = "nwave.parking_sessions";
 /// Batches of up to 1000: a commit's fsync on a slow disk costs tens of milliseconds, so larger
 /// batches, not faster statements, set the pace (see the benchmark).
 pub const DEFAULT_PREFETCH: u16 = 2000;
-/// How long a batch waits for more deliveries: 100 ms makes about five times fewer, larger
-/// commits at the soak's 500 messages/s than 20 ms did, and so less of the log written again
-/// (the same index pages are in every commit), which leaves the disk to the scans' commits.
+/// How long a batch waits for more deliveries: longer makes fewer, larger commits, and so less
+/// of the log written again (the same index pages are in every commit), which leaves the disk
+/// to the scans' commits (docs/perf/).
 pub const DEFAULT_LINGER: Duration = Duration::from_millis(100);
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
 

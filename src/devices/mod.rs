@@ -5,7 +5,7 @@
 //! * [`gate`] — the gate controller's protocol and the serial link to it.
 //! * [`scanner`] — serial QR scanners.
 //! * [`printer`] — ESC/POS rendering and the print queue (file, TCP, serial).
-//! * [`serial`] — blocking serial ports bridged to async tasks.
+//! * [`serial`] — serial ports, non-blocking on the runtime's reactor.
 //! * [`lines`] — the bounded line splitter both serial protocols use.
 //! * [`sim`] — simulated devices: the gate controller, scanner and printer behind
 //!   `clearpark sim` and the demo.
@@ -49,8 +49,7 @@ const LANES_STOP_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Runs [`run`] on a thread and a single-threaded tokio runtime of their own (`lanes`). A car's
 /// scan and its gate's `OPEN` then never wait for a worker of the main runtime busy with HTTP
-/// requests, the screen or Nwave deliveries: under the soak's load, on the shared runtime, the
-/// effect's way to the gate task and the port write took up to 3.6 and 6.8 ms (README, "Soak").
+/// requests, the screen or Nwave deliveries (docs/perf/).
 /// The future returned ends when the lanes have stopped (shutdown, or the booth's effect
 /// channel closed, or the thread died).
 pub fn run_on_own_thread(

@@ -1,4 +1,4 @@
-//! ESC/POS printing (CONTRACTS §6) through the `escpos` crate: documents are rendered to bytes
+//! ESC/POS printing (docs/contracts.md §6) through the `escpos` crate: documents are rendered to bytes
 //! once, then sent to a file or character device, a TCP printer, or a serial port. A job that
 //! cannot be sent stays queued, the lane shows the printer offline, and the queue is retried;
 //! printing never holds up a gate.

@@ -1,4 +1,4 @@
-//! A lane's serial QR scanner (CONTRACTS §5): one code per line (CR, LF or CRLF), repeats
+//! A lane's serial QR scanner (docs/contracts.md §5): one code per line (CR, LF or CRLF), repeats
 //! within 2 s dropped ([`crate::domain::repeat`]), each scan sent to the booth, which validates
 //! it ([`crate::domain::qr`]) and decides. The port gone: the lane shows the scanner offline
 //! and the port is reopened every second until it is back.

@@ -1,7 +1,7 @@
 //! Serial ports for async tasks: the port's file descriptor, non-blocking, on the runtime's own
 //! reactor (`tokio-serial`), so that a scanner's bytes and a gate's line are read and written on
-//! the task's thread. A thread per port with writes on the blocking pool cost a scan two more
-//! thread wake-ups on its way to the gate, each a chance to wait for a CPU (README, "Soak").
+//! the task's thread: no reader thread per port and no blocking pool, each a thread wake-up on a
+//! scan's way to the gate and a chance to wait for a CPU.
 //! Used by the gate link, the scanner and the simulators (on a pty's master side).
 
 use crate::config::{SerialFlow, SerialSpec};

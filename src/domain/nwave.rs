@@ -1,4 +1,4 @@
-//! Nwave parking-sensor sessions (CONTRACTS §7, "Parking Session Logging API 2.0"): the
+//! Nwave parking-sensor sessions (docs/contracts.md §7, "Parking Session Logging API 2.0"): the
 //! messages, their validation, applying them by correction counter, and occupancy with overstay.
 //! Pure: the booth loads what the store holds, applies these rules and writes back the result.
 //!

@@ -1,4 +1,4 @@
-//! Validation of scanned codes (CONTRACTS §5), before any lookup: at most 512 bytes, printable
+//! Validation of scanned codes (docs/contracts.md §5), before any lookup: at most 512 bytes, printable
 //! UTF-8, no control characters. Anything else is refused with a reason the attendant can read.
 
 use std::fmt;

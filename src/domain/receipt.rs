@@ -1,4 +1,4 @@
-//! What goes on paper (CONTRACTS §6): the exit receipt, the walk-in ticket and the shift report,
+//! What goes on paper (docs/contracts.md §6): the exit receipt, the walk-in ticket and the shift report,
 //! as printer-neutral documents. The printer adapter turns a [`Document`] into ESC/POS; the
 //! headless console logs it; reprints rebuild it from the stored content.
 

@@ -1,4 +1,4 @@
-//! Repeated scans (CONTRACTS §5): the same code scanned again on the same lane within 2 s is
+//! Repeated scans (docs/contracts.md §5): the same code scanned again on the same lane within 2 s is
 //! one scan. Scanners in continuous mode read a code held in front of them several times a
 //! second; each reading would otherwise open the barrier for one more vehicle.
 //!

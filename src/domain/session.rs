@@ -1,4 +1,4 @@
-//! The parking session state machine (CONTRACTS §3):
+//! The parking session state machine (docs/contracts.md §1, `parking_session`):
 //! `entering` → `active` → `exiting` → `closed`, with remaining entrance and exit tries and
 //! anti-passback. Pure: the booth feeds it what the store holds and writes back what it decides.
 //!
@@ -73,11 +73,6 @@ impl SessionState {
             SessionState::Exiting => "exiting",
             SessionState::Closed => "closed",
         }
-    }
-
-    /// Whether the vehicle counts as inside for capacity: from the gate opening until it is out.
-    pub fn occupies_a_space(self) -> bool {
-        !matches!(self, SessionState::Closed)
     }
 }
 

@@ -46,10 +46,9 @@ const STATEMENT_CACHE: usize = 128;
 /// what it adds to the booth's memory.
 const WRITER_CACHE_KIB: i64 = -32 * 1024;
 /// Bytes per database page, for databases this clearpark creates (an existing file keeps its
-/// own): SQLite's default, said out loud. Pages of 1 KiB write 60 % less log per Nwave message
-/// (each commit writes every page it touched whole; a quarter less to the disk in the soak),
-/// but the database grows by 26-30 % and the soak's scan latency did not improve (README,
-/// "Soak").
+/// own): SQLite's default, said out loud. Smaller pages write less log per Nwave message (each
+/// commit writes every page it touched whole) but grow the database, and did not make scans
+/// faster (docs/perf/).
 pub const PAGE_SIZE: u32 = 4096;
 
 /// Which accounting system's attendance table the booth writes (`db_structure` in the config).

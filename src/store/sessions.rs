@@ -309,15 +309,6 @@ pub fn count_open(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// Open sessions, oldest first.
-pub fn list_open(conn: &Connection, limit: usize) -> Result<Vec<Session>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        r#"{SELECT} WHERE state <> 'closed' ORDER BY "AttStartDate", id LIMIT ?1"#
-    ))?;
-    let rows = stmt.query_map([limit as i64], raw)?;
-    rows.map(|r| Session::try_from(r?)).collect()
-}
-
 /// An open session as the console's sessions view lists it: who, where, since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenSessionView {

@@ -2,8 +2,7 @@
 //!
 //! SQLite's automatic checkpoint runs inside whichever commit finds the log over 1,000 pages:
 //! it copies those pages into the database file and syncs it, several milliseconds, in that
-//! commit. Under the Nwave load that commit was often a scan's, and it made the scans' tail
-//! (README, "Soak"). A [`Checkpointer`] does the copying instead, from a thread and connection
+//! commit, under the Nwave load often a scan's (docs/perf/). A [`Checkpointer`] does the copying instead, from a thread and connection
 //! of its own, with PASSIVE checkpoints that never block the writer: every
 //! [`CHECKPOINT_EVERY`], and at once when asked ([`Checkpointer::finish`]).
 //!

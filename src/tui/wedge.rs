@@ -26,7 +26,7 @@ pub enum Wedge {
 pub struct WedgeDetector {
     held: Vec<char>,
     last: Option<Instant>,
-    /// CONTRACTS §5: the same code again within 2 s is one scan (the serial scanners' rule).
+    /// docs/contracts.md §5: the same code again within 2 s is one scan (the serial scanners' rule).
     repeats: RepeatFilter,
 }
 

@@ -1,4 +1,4 @@
-//! The gate controller (CONTRACTS §4, docs/gate-protocol.md) from the console's side.
+//! The gate controller (docs/contracts.md §4, docs/gate-protocol.md) from the console's side.
 //!
 //! * [`protocol`] — the line codec: checksums, framing, commands and reports. Pure.
 //! * [`host`] — the console's side of the conversation as a pure state machine.

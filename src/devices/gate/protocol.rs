@@ -1,4 +1,4 @@
-//! The gate controller's line protocol (CONTRACTS §4, docs/gate-protocol.md) as a pure codec:
+//! The gate controller's line protocol (docs/contracts.md §4, docs/gate-protocol.md) as a pure codec:
 //! checksums, framing, commands and reports as typed values. No I/O. Every function takes any
 //! bytes and answers with a value or an error; none panics.
 

@@ -1,4 +1,4 @@
-//! The validated shape of a "Parking Session Logging API 2.0" message (CONTRACTS §7), and its
+//! The validated shape of a "Parking Session Logging API 2.0" message (docs/contracts.md §7), and its
 //! JSON exactly as the vendor writes it (`to_vendor_json`), for the publisher and the replay.
 //!
 //! Times are UTC; on the wire they are `yyyy-MM-dd'T'HH:mm:ss.SSSSSS+00:00` as in the reference's

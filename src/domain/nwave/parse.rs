@@ -265,8 +265,8 @@ mod tests {
 
     #[test]
     fn coordinates_parse_back_the_same() {
-        // Found by fuzz/fuzz_targets/nwave_json.rs: without serde_json's exact float parsing a
-        // long coordinate read one bit off, and its JSON read back as another number.
+        // Needs serde_json's exact float parsing: otherwise a long coordinate reads one bit off
+        // and its JSON reads back as another number.
         let text = with(|v| {
             v["involved_devices"][0]["position"]["longitude"] =
                 serde_json::from_str("-1.068277777777778").unwrap();
@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn times_finer_than_a_microsecond_are_cut_so_they_parse_back_the_same() {
-        // Found by fuzz/fuzz_targets/nwave_json.rs: nanoseconds were kept on parse but written
-        // to the microsecond, so the stored session differed from the message that made it.
+        // Times are kept to the microsecond they are written with, or the stored session would
+        // differ from the message that made it.
         let text = with(|v| {
             v["session_start"]["event_time"] = "2021-01-26T09:54:08.287022222+00:00".into();
         });

@@ -1,4 +1,4 @@
-//! Applying a message to its session by `correction_counter` (CONTRACTS §7).
+//! Applying a message to its session by `correction_counter` (docs/contracts.md §7).
 //!
 //! * The first message of a session creates it.
 //! * The same counter again adds what it knows: the Nwave cloud sends a session's start and end
