@@ -1,6 +1,7 @@
 //! Consumes the Nwave queue: collects deliveries into batches (up to half the prefetch, or what
-//! came within the linger), has the booth apply each batch in one transaction, and acknowledges
-//! the batch's last delivery with `multiple` only after the booth answers that it committed.
+//! came within the linger), has the booth apply each batch (in parts, one transaction each),
+//! and acknowledges the batch's last delivery with `multiple` only after the booth answers that
+//! it is on disk.
 //!
 //! Two batches may be with the booth at once, so that the next one fills while one commits; they
 //! are answered, and acknowledged, in order. A batch the booth could not commit (a database error)
@@ -8,7 +9,9 @@
 //! lapin's recovery (`enable_auto_recover`, a few quick attempts): deliveries not yet
 //! acknowledged come again, and applying a message twice changes nothing. When recovery gives
 //! up or takes over 20 s, an outer loop reconnects with exponential backoff (1 s doubling to
-//! 60 s). Every change of the link, and a beat every second, goes to the booth.
+//! 60 s). Every change of the link, and a beat every second, goes to the booth; the link is
+//! looked at before the deliveries waiting in the client's buffer, and an ack under way is given
+//! up as soon as the connection goes, so the screen learns of a lost link within a moment.
 
 use super::NwaveError;
 use super::topology;
@@ -36,6 +39,8 @@ const IN_FLIGHT: usize = 2;
 const BEAT: Duration = Duration::from_secs(1);
 /// How often the connection's state is looked at.
 const STATUS_POLL: Duration = Duration::from_millis(250);
+/// How often an acknowledgement under way looks at the connection.
+const CONNECTION_POLL: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// How long lapin's own recovery of a failed channel may take (its attempts take about 7 s)
 /// before the consumer starts again from a new connection.
@@ -203,20 +208,25 @@ async fn within<T>(
         .unwrap_or_else(|_| Err(timed_out(patience)))
 }
 
-/// Sends an ack, nack or reject, and gives up waiting for it after `patience`, or at
-/// once when the connection is down: lapin never completes one that it drops because its
-/// channel has just died (its resolver is dropped unanswered), and the pump, stuck there, would
-/// neither see the link go down nor take the next delivery. What is not acknowledged is
-/// delivered again, which changes nothing.
+/// Sends an ack, nack or reject, and gives up waiting for it after `patience`, at once when
+/// the connection is down, and as soon as it goes down meanwhile: lapin never completes one
+/// that it drops because its channel has just died (its resolver is dropped unanswered), and
+/// the pump, stuck there, would neither see the link go down nor take the next delivery. What
+/// is not acknowledged is delivered again, which changes nothing.
 async fn to_broker(
-    connected: bool,
+    connected: impl Fn() -> bool,
     patience: Duration,
     settle: impl Future<Output = lapin::Result<bool>>,
 ) -> Result<bool, String> {
-    if !connected {
+    if !connected() {
         return Err("the connection is down".into());
     }
-    within(patience, settle).await.map_err(|e| e.to_string())
+    tokio::select! {
+        settled = within(patience, settle) => settled.map_err(|e| e.to_string()),
+        () = async { while connected() { sleep(CONNECTION_POLL).await } } => {
+            Err("the connection went down".into())
+        }
+    }
 }
 
 /// A batch with the booth: its answer and the acknowledgement of its last delivery.
@@ -278,6 +288,18 @@ impl Pump<'_> {
                     self.settle_all().await;
                     return Ok(Ended::Shutdown);
                 }
+                // The link before deliveries: a buffer of deliveries always ready must not
+                // keep the screen from learning that the connection went down.
+                _ = beat.tick() => {
+                    if self.booth.nwave_link(self.link.clone()).await.is_err() {
+                        return Ok(Ended::BoothGone);
+                    }
+                }
+                _ = watch.tick() => {
+                    if !self.watch_connection().await? {
+                        return Ok(Ended::BoothGone);
+                    }
+                }
                 answer = first_answer(&mut self.in_flight) => {
                     if let Some(done) = self.in_flight.pop_front() {
                         self.settle(done, answer).await;
@@ -333,16 +355,6 @@ impl Pump<'_> {
                         .into());
                     }
                 },
-                _ = beat.tick() => {
-                    if self.booth.nwave_link(self.link.clone()).await.is_err() {
-                        return Ok(Ended::BoothGone);
-                    }
-                }
-                _ = watch.tick() => {
-                    if !self.watch_connection().await? {
-                        return Ok(Ended::BoothGone);
-                    }
-                }
             }
         }
     }
@@ -393,7 +405,8 @@ impl Pump<'_> {
                     "Nwave message too large: rejected to the dead-letter exchange"
                 );
                 let reject = d.acker.reject(BasicRejectOptions { requeue: false });
-                if let Err(e) = to_broker(self.status.connected(), SETTLE_PATIENCE, reject).await {
+                if let Err(e) = to_broker(|| self.status.connected(), SETTLE_PATIENCE, reject).await
+                {
                     tracing::warn!(error = %e, "cannot reject the oversized Nwave message");
                 }
                 continue;
@@ -434,7 +447,7 @@ impl Pump<'_> {
             Some(Ok(_)) => {
                 self.db_failures = 0;
                 let ack = done.last.ack(BasicAckOptions { multiple: true });
-                match to_broker(self.status.connected(), SETTLE_PATIENCE, ack).await {
+                match to_broker(|| self.status.connected(), SETTLE_PATIENCE, ack).await {
                     Ok(true) => {}
                     Ok(false) => tracing::info!(
                         messages = done.messages,
@@ -453,7 +466,7 @@ impl Pump<'_> {
                     requeue: true,
                 };
                 if let Err(e) = to_broker(
-                    self.status.connected(),
+                    || self.status.connected(),
                     SETTLE_PATIENCE,
                     done.last.nack(nack),
                 )
@@ -482,12 +495,36 @@ mod tests {
     #[tokio::test]
     async fn a_settlement_that_never_completes_is_given_up() {
         let never = std::future::pending::<lapin::Result<bool>>;
-        let stuck = to_broker(true, Duration::from_millis(20), never()).await;
+        let stuck = to_broker(|| true, Duration::from_millis(20), never()).await;
         let stuck = stuck.unwrap_err();
         assert!(stuck.contains("no answer within 20ms"), "{stuck}");
-        let down = to_broker(false, Duration::from_secs(3600), never()).await;
+        let down = to_broker(|| false, Duration::from_secs(3600), never()).await;
         assert_eq!(down, Err("the connection is down".into()));
-        let sent = to_broker(true, Duration::from_secs(3600), async { Ok(true) }).await;
+        let sent = to_broker(|| true, Duration::from_secs(3600), async { Ok(true) }).await;
         assert_eq!(sent, Ok(true));
+    }
+
+    #[tokio::test]
+    async fn a_settlement_under_way_is_given_up_as_soon_as_the_connection_goes() {
+        let never = std::future::pending::<lapin::Result<bool>>;
+        let connected = std::sync::atomic::AtomicBool::new(true);
+        let started = std::time::Instant::now();
+        let (settled, ()) = tokio::join!(
+            to_broker(
+                || connected.load(std::sync::atomic::Ordering::Relaxed),
+                Duration::from_secs(3600),
+                never()
+            ),
+            async {
+                sleep(Duration::from_millis(100)).await;
+                connected.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
+        );
+        assert_eq!(settled, Err("the connection went down".into()));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
