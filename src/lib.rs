@@ -3,9 +3,12 @@
 //! # Layout
 //!
 //! * [`config`] — `config.toml` and `CLEARPARK_*` overrides, checked with one line per mistake.
-//! * [`domain`] — the rules, pure: price, code validation, the session state machine, receipts.
-//! * [`store`] — the SQLite database: schema, migrations, one module per table group.
-//! * [`booth`] — the one task that decides: events in, commit, effects and snapshots out.
+//! * [`domain`] — the rules and the model, pure: price, code validation, the session state
+//!   machine, receipts, Nwave messages; accounts, codes, stays and tickets ([`domain::model`]).
+//! * [`store`] — the SQLite database: schema, migrations, one module per table group; the one
+//!   read module the API and the console read through ([`store::read`]).
+//! * [`booth`] — the one thread that decides: events in, decisions out, and the committer that
+//!   makes them durable before their effects and answers go out.
 //! * [`devices`] — each lane's scanner, gate link and printer as tasks on the lanes' own thread,
 //!   fed by the booth's effects; the gate protocol and the simulated devices (`clearpark sim`,
 //!   the demo).
@@ -17,8 +20,10 @@
 //! * [`priority`] — background threads lower their own priority below the lanes' and booth's.
 //! * `worker` — a thread fed by a channel, stopped and joined on drop: the booth's helpers.
 //!
-//! Adapters (`store`, `devices`, `api`, `nwave`, `tui`) depend on `booth` and `domain`,
-//! never on each other; the binary (`src/main.rs`) wires them together.
+//! Adapters (`store`, `devices`, `api`, `nwave`, `tui`) depend on `booth`, `domain` and
+//! `config`, never on each other, except that the API and the console read through
+//! `store::read`; the binary (`src/main.rs`), the demo and the runtime wire them together.
+//! `tests/layers.rs` checks it on the source.
 
 pub mod api;
 pub mod booth;

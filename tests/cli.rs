@@ -415,7 +415,7 @@ async fn sigterm_stops_a_busy_booth_cleanly() {
 /// the booth is stopping ends it at once, with 128 + 15.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reopens_the_log_and_a_second_signal_stops_at_once() {
-    use tokio::io::AsyncWriteExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
     service_booth(dir.path(), &[]);
     let log = dir.path().join("service.log");
@@ -464,9 +464,18 @@ async fn sighup_reopens_the_log_and_a_second_signal_stops_at_once() {
     // A request that never finishes holds the clean stop (the server gives it a grace period);
     // the second signal does not wait for it.
     let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // A whole request first, answered: the server has taken the connection in.
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 512];
+    let n = slow.read(&mut answer).await.unwrap();
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200"));
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .await
         .unwrap();
+    // The scenario: the half-sent request is with the server before the stop is asked.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     booth.signal("TERM");
     tokio::task::block_in_place(|| wait_for_text(&log, "SIGTERM: stopping once"));
     booth.signal("TERM");

@@ -150,7 +150,7 @@ impl Rig {
         (account.id, device.unique_id)
     }
 
-    fn session(&self, account_id: i64) -> sessions::Session {
+    fn session(&self, account_id: i64) -> clearpark::domain::model::Session {
         let id: i64 = self
             .db()
             .query_row(

@@ -8,12 +8,13 @@ use clearpark::config::api::{DeviceKey, Secret};
 use clearpark::config::{
     ApiConfig, BoothSettings, BrokerSettings, Config, LaneConfig, NwaveSettings,
 };
+use clearpark::domain::model::SessionHolder;
 use clearpark::domain::nwave::OverstayLimits;
 use clearpark::domain::session::{Direction, SessionState};
 use clearpark::store::accounts::{self, NewAccount};
 use clearpark::store::attendance::{self, NewAttendance};
 use clearpark::store::devices::{self, NewDevice};
-use clearpark::store::sessions::{self, NewSession, SessionHolder};
+use clearpark::store::sessions::{self, NewSession};
 use clearpark::store::{DbStructure, Store, driver_tokens, resource};
 use rust_decimal::Decimal;
 use std::collections::VecDeque;

@@ -8,7 +8,7 @@ use super::setup::ScaledClock;
 use super::stats::Figures;
 use clearpark::booth::clock::Clock;
 use clearpark::booth::{Activity, Snapshot};
-use clearpark::store::Store;
+use clearpark::store::read::Reader;
 use clearpark::tui::app::{App, AppConfig, Command, Msg};
 use clearpark::tui::keys::Key;
 use clearpark::tui::{model, view};
@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-type Read = Box<dyn FnOnce(&Store) -> Result<Msg, clearpark::store::StoreError> + Send>;
+type Read = Box<dyn FnOnce(&Reader) -> Result<Msg, clearpark::store::read::StoreError> + Send>;
 
 /// Frames between two changes of view.
 const FRAMES_PER_VIEW: usize = 50;
@@ -60,7 +60,7 @@ pub async fn run(screen: Screen, stop: CancellationToken) -> Report {
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut app = App::new(config, clock.now());
     let (loaded_tx, mut loaded) = mpsc::unbounded_channel::<Msg>();
-    let reader: Arc<Mutex<Option<Store>>> = Arc::default();
+    let reader: Arc<Mutex<Option<Reader>>> = Arc::default();
     let loading = Arc::new(AtomicBool::new(false));
     let (mut loads, mut load_errors, mut lagged) = (0usize, 0usize, 0u64);
     let mut draws = Vec::with_capacity(1 << 16);
@@ -103,13 +103,13 @@ pub async fn run(screen: Screen, stop: CancellationToken) -> Report {
                 let limits = bay_limits.clone();
                 let read: Read = match command {
                     Command::LoadSessions => {
-                        Box::new(|s: &Store| model::load_sessions(s).map(Msg::Sessions))
+                        Box::new(|s: &Reader| model::load_sessions(s).map(Msg::Sessions))
                     }
                     Command::LoadBays => {
-                        Box::new(move |s: &Store| model::load_bays(s, now, &limits).map(Msg::Bays))
+                        Box::new(move |s: &Reader| model::load_bays(s, now, &limits).map(Msg::Bays))
                     }
                     Command::SearchAccounts(q) => {
-                        Box::new(move |s: &Store| model::search_accounts(s, &q).map(Msg::Accounts))
+                        Box::new(move |s: &Reader| model::search_accounts(s, &q).map(Msg::Accounts))
                     }
                     _ => continue,
                 };
@@ -126,7 +126,7 @@ pub async fn run(screen: Screen, stop: CancellationToken) -> Report {
                 tokio::task::spawn_blocking(move || {
                     let mut guard = reader.lock().unwrap();
                     if guard.is_none() {
-                        *guard = Store::open_read_only(&database).ok();
+                        *guard = Reader::open(&database).ok();
                     }
                     let msg = match guard.as_ref().map(read) {
                         Some(Ok(msg)) => msg,

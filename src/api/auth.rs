@@ -68,7 +68,7 @@ impl Auth {
                 .map(|d| RemoteDevice {
                     name: d.name.clone(),
                     digest: digest(d.key.expose()),
-                    fingerprint: crate::store::driver_tokens::fingerprint(d.key.expose()),
+                    fingerprint: crate::store::read::fingerprint(d.key.expose()),
                 })
                 .collect(),
         }

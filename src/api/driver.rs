@@ -6,10 +6,10 @@
 use super::ApiState;
 use super::auth::bearer;
 use super::error::{ApiError, envelope};
+use crate::domain::model::Session;
 use crate::domain::pricing;
 use crate::domain::session::SessionState;
-use crate::store::sessions::{self, Session, SessionHolder};
-use crate::store::{devices, driver_tokens};
+use crate::store::read::DriverSession;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -28,21 +28,9 @@ pub async fn current_session(
     let token = bearer(&headers).ok_or(ApiError::Unauthorized)?.to_owned();
     let found = state
         .readers()
-        .read(move |conn| {
-            let Some(account_id) = driver_tokens::account_of(conn, &token)? else {
-                return Ok(None);
-            };
-            let session = sessions::open_for_account(conn, account_id)?;
-            let code = match session.as_ref().map(|s| s.holder) {
-                Some(SessionHolder::Account { device_id, .. }) => {
-                    devices::get(conn, device_id)?.map(|d| d.unique_id)
-                }
-                _ => None,
-            };
-            Ok(Some((session, code)))
-        })
+        .read(move |reader| reader.driver_session(&token))
         .await?;
-    let Some((session, code)) = found else {
+    let Some(DriverSession { session, code }) = found else {
         return Err(ApiError::Unauthorized);
     };
     let Some(session) = session else {

@@ -6,7 +6,7 @@
 
 use super::MAX_BODY_BYTES;
 use crate::booth::BoothGone;
-use crate::store::StoreError;
+use crate::store::read::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

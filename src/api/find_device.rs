@@ -4,12 +4,11 @@
 
 use super::ApiState;
 use super::error::{ApiError, envelope};
-use super::rows::{self, Table};
 use crate::booth::{ScanOutcome, ScanSource};
+use crate::domain::model::Session;
 use crate::domain::pricing::Quote;
 use crate::domain::session::Refusal;
-use crate::store::sessions::Session;
-use crate::store::time;
+use crate::store::read::{Table, format_time};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -78,10 +77,10 @@ pub async fn find_device(
         (Some(account), Some(device)) => {
             let (account_row, device_row) = state
                 .readers()
-                .read(move |conn| {
+                .read(move |reader| {
                     Ok((
-                        rows::get(conn, Table::Accounts, account.id)?,
-                        rows::get(conn, Table::Devices, device.id)?,
+                        reader.row(Table::Accounts, account.id)?,
+                        reader.row(Table::Devices, device.id)?,
                     ))
                 })
                 .await?;
@@ -192,8 +191,8 @@ fn refused(refusal: &Refusal) -> Value {
 /// currency are known; on an exit, everything the receipt shows.
 fn parking(session: &Session, quote: Option<&Quote>) -> Value {
     json!({
-        "AttStartDate": time::format(session.start),
-        "AttEndDate": quote.map(|q| time::format(q.end)),
+        "AttStartDate": format_time(session.start),
+        "AttEndDate": quote.map(|q| format_time(q.end)),
         "Minutes": quote.map(|q| q.billed_minutes),
         "ResPrice": session.price_per_minute.to_string(),
         "TotalPrice": quote.map(|q| q.total.to_string()),

@@ -6,7 +6,7 @@
 
 use super::ApiState;
 use super::error::{ApiError, json_body};
-use super::rows::{self, Table};
+use crate::store::read::Table;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -81,7 +81,7 @@ async fn list(
     let (after_id, limit) = query.parse()?;
     let page = state
         .readers()
-        .read(move |conn| rows::page_json(conn, table, after_id, limit))
+        .read(move |reader| reader.page_json(table, after_id, limit))
         .await?;
     let next_after_id = match page.last_id {
         Some(id) if i64::try_from(page.rows).unwrap_or(i64::MAX) >= limit => id.to_string(),

@@ -4,7 +4,8 @@
 //! * [`app`] builds the one router; [`start`] binds it (TLS with rustls when configured) and
 //!   returns the server as a future that ends gracefully when the shutdown token is cancelled.
 //! * Writes go through the booth ([`crate::booth::BoothClient`]) like every other input; reads
-//!   use a small pool of read-only connections ([`rows::ReadPool`]) on the blocking pool.
+//!   go through the store's read side ([`crate::store::read`]) on a small pool of read-only
+//!   connections ([`readers::ReadPool`]) on the blocking pool.
 //! * Every answer is the reference envelope; errors are [`ApiError`]. Every request gets an
 //!   `x-request-id` and exactly one log line, with secrets taken out of the query.
 
@@ -15,7 +16,7 @@ mod find_device;
 mod lists;
 mod nwave;
 pub mod openapi;
-pub mod rows;
+pub mod readers;
 mod set_ip;
 mod tls;
 
@@ -25,7 +26,7 @@ use crate::booth::clock::Clock;
 use crate::booth::{BoothClient, Snapshot};
 use crate::config::{ApiConfig, Config};
 use crate::domain::session::Direction;
-use crate::store::DbStructure;
+use crate::store::read::DbStructure;
 use auth::Auth;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -34,7 +35,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use rows::ReadPool;
+use readers::ReadPool;
 use serde_json::json;
 use std::future::Future;
 use std::net::SocketAddr;

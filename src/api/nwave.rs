@@ -5,7 +5,7 @@
 use super::ApiState;
 use super::error::{ApiError, envelope};
 use super::lists::PageQuery;
-use crate::store::nwave::{self, SessionQuery, SessionScope};
+use crate::store::read::{SessionQuery, SessionScope};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -49,7 +49,7 @@ pub async fn sessions(
     };
     let items = state
         .readers()
-        .read(move |conn| nwave::sessions(conn, &q))
+        .read(move |reader| reader.nwave_sessions(&q))
         .await?;
     let next_after_id = match items.last() {
         Some(last) if items.len() as i64 >= limit => json!(last.id),
@@ -72,7 +72,7 @@ pub async fn occupancy(State(state): State<ApiState>) -> Result<Response, ApiErr
     let now = state.now();
     let report = state
         .readers()
-        .read(move |conn| nwave::occupancy(conn, now, &limits))
+        .read(move |reader| reader.occupancy(now, &limits))
         .await?;
     Ok(envelope(
         StatusCode::OK,

@@ -6,7 +6,7 @@
 use super::ApiState;
 use super::error::{ApiError, envelope};
 use crate::booth::{Event, RemoteIoReport};
-use crate::store::time;
+use crate::store::read::format_time;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
@@ -49,7 +49,7 @@ pub async fn set_ip(
             StatusCode::OK,
             json!({
                 "status": 1,
-                "data": {"device": device.name, "address": address, "seen_at": time::format(at)},
+                "data": {"device": device.name, "address": address, "seen_at": format_time(at)},
                 "message": "IP updated",
             }),
         )),

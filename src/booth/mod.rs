@@ -3,7 +3,7 @@
 //! Every input becomes an [`Event`]; the booth decides it, writes what it changes, publishes a
 //! new [`Snapshot`] and the [`Activity`] it caused, and returns a [`Decision`]: the [`Effect`]s
 //! to carry out (open a gate, print) and the answer to give, both once the decision is on disk.
-//! Making it durable and carrying it out is the committer's ([`commit`]). One decider means no
+//! Making it durable and carrying it out is the committer's (`commit`). One decider means no
 //! race between lanes, the API and the attendant. [`runner`] runs a booth on its own thread
 //! (SQLite and fsync are blocking) behind a cloneable [`BoothClient`]; [`Booth::handle`] drives
 //! one directly, committing in line (tests, benchmarks).

@@ -1,12 +1,9 @@
 //! What the booth answers: the decision on a scan, the result of an attendant command.
 
+use crate::domain::model::{Account, Device, Session, WalkinTicket};
 use crate::domain::pricing::Quote;
 use crate::domain::receipt::ShiftReport;
 use crate::domain::session::Refusal;
-use crate::store::accounts::Account;
-use crate::store::devices::Device;
-use crate::store::sessions::Session;
-use crate::store::tickets::WalkinTicket;
 use rust_decimal::Decimal;
 
 /// The decision on one scan, with who presented the code.

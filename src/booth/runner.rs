@@ -9,8 +9,8 @@
 //! booth always takes the first non-empty queue, so a car at a lane waits at most for the one
 //! event already being handled, never for a backlog of the others; an Nwave batch is applied
 //! in parts so that it yields to them too. Each decision goes to the committer
-//! ([`super::commit`]), which makes it durable and carries it out; while the log's
-//! checkpointer finishes a checkpoint ([`Committer::background_paused`]), background work waits.
+//! (`commit`), which makes it durable and carries it out; while the log's
+//! checkpointer finishes a checkpoint (`Committer::background_paused`), background work waits.
 
 use super::commit::Committer;
 use super::outcome::{AttendantDone, AttendantError, ScanDecided};

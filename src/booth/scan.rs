@@ -5,17 +5,18 @@ use super::snapshot::PaymentDue;
 use super::{
     ActivityKind, Booth, Decision, Effect, GateCommand, PrintJob, PrintKind, ScanRequest, Waiting,
 };
+use crate::domain::model::{Account, Device, Session, SessionHolder, WalkinTicket};
 use crate::domain::pricing::{self, Quote};
 use crate::domain::qr;
 use crate::domain::receipt::{Holder, PaymentMethod, Receipt};
 use crate::domain::session::{
     self, Credential, Direction, Refusal, ScanDecision, SessionFacts, SessionState,
 };
-use crate::store::accounts::{self, Account};
+use crate::store::accounts;
 use crate::store::attendance::{self, NewAttendance};
-use crate::store::devices::{self, Device};
-use crate::store::sessions::{self, ExitRecord, NewSession, Session, SessionHolder};
-use crate::store::tickets::{self, WalkinTicket};
+use crate::store::devices;
+use crate::store::sessions::{self, ExitRecord, NewSession};
+use crate::store::tickets;
 use crate::store::{self, receipts, resource};
 use chrono::{DateTime, Utc};
 

@@ -3,12 +3,12 @@
 
 use super::outcome::{AttendantDone, AttendantError};
 use super::{Booth, Effect, PrintKind};
+use crate::domain::model::{Session, SessionHolder, WalkinTicket};
 use crate::domain::pricing;
 use crate::domain::receipt::{Holder, PaymentMethod, Receipt, Ticket};
 use crate::domain::session::{self, Direction, SessionState};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::sessions::{self, ExitRecord, NewSession, Session, SessionHolder};
-use crate::store::tickets::WalkinTicket;
+use crate::store::sessions::{self, ExitRecord, NewSession};
 use crate::store::{receipts, resource, tickets};
 use chrono::{DateTime, Utc};
 

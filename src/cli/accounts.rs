@@ -3,7 +3,8 @@
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use clearpark::config::Config;
-use clearpark::store::accounts::{self, Account, NewAccount};
+use clearpark::domain::model::Account;
+use clearpark::store::accounts::{self, NewAccount};
 use clearpark::store::driver_tokens;
 use std::path::PathBuf;
 

@@ -35,7 +35,7 @@ pub enum DevicesCommand {
 
 pub fn run(config: &Config, command: DevicesCommand) -> anyhow::Result<()> {
     let store = super::open_store(config)?;
-    let find = |key: &str| -> anyhow::Result<accounts::Account> {
+    let find = |key: &str| -> anyhow::Result<clearpark::domain::model::Account> {
         accounts::find(store.conn(), key)?.with_context(|| format!("no account {key:?}"))
     };
     match command {

@@ -15,7 +15,7 @@ pub use lanes::{
     GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint, SerialFlow, SerialSpec,
 };
 
-use crate::store::DbStructure;
+use crate::domain::model::DbStructure;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::Deserialize;

@@ -14,11 +14,12 @@ pub mod traffic;
 use crate::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ResourceSeed, ScannerEndpoint,
 };
+use crate::domain::model::SessionHolder;
 use crate::domain::session::{Direction, SessionState};
 use crate::store::accounts::{self, NewAccount};
 use crate::store::attendance::{self, NewAttendance};
 use crate::store::devices::{self, NewDevice};
-use crate::store::sessions::{self, NewSession, SessionHolder};
+use crate::store::sessions::{self, NewSession};
 use crate::store::{DbStructure, Store, resource};
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;

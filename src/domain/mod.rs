@@ -8,6 +8,7 @@
 //! * [`session`] — the session state machine, tries and anti-passback; refusal reasons.
 //! * [`receipt`] — receipts, walk-in tickets and the shift report as printable documents.
 
+pub mod model;
 pub mod nwave;
 pub mod pricing;
 pub mod qr;

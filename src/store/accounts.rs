@@ -6,29 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 
-/// `RpAccStatusId` of an account that may park; any other value is blocked.
-pub const STATUS_ACTIVE: i64 = 1;
-
-/// The parts of an account the booth and the console use. The API reads whole rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    pub id: i64,
-    pub guid: String,
-    pub name: String,
-    pub user_name: Option<String>,
-    pub reg_no: Option<String>,
-    pub phone: Option<String>,
-    pub status_id: i64,
-    pub deleted: bool,
-    pub trans_total: Decimal,
-}
-
-impl Account {
-    /// Active and not soft-deleted.
-    pub fn may_park(&self) -> bool {
-        self.status_id == STATUS_ACTIVE && !self.deleted
-    }
-}
+use crate::domain::model::Account;
+pub use crate::domain::model::STATUS_ACTIVE;
 
 /// A new account as `accounts add` and `accounts import` take it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]

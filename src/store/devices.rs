@@ -5,21 +5,7 @@ use super::time::DbTime;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Device {
-    pub id: i64,
-    pub guid: String,
-    pub unique_id: String,
-    pub name: Option<String>,
-    pub account_id: i64,
-}
-
-impl Device {
-    /// What the device's QR code holds: its `DevUniqueId`, which a scan matches.
-    pub fn qr_payload(&self) -> &str {
-        &self.unique_id
-    }
-}
+use crate::domain::model::Device;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDevice {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod devices;
 pub mod driver_tokens;
 pub mod nwave;
+pub mod read;
 pub mod receipts;
 pub mod remote_io;
 pub mod resource;
@@ -21,7 +22,6 @@ mod wal;
 pub use wal::{Checkpointer, FINISH_AT_BYTES, WalSync, sync_wal};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -51,44 +51,7 @@ const WRITER_CACHE_KIB: i64 = -32 * 1024;
 /// faster (docs/perf/).
 pub const PAGE_SIZE: u32 = 4096;
 
-/// Which accounting system's attendance table the booth writes (`db_structure` in the config).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DbStructure {
-    /// Saphasap: `tbl_dk_attendance`.
-    #[default]
-    Saphasap,
-    /// AkHasap: `tbl_mg_arap_attandence`.
-    Akhsasap,
-}
-
-impl DbStructure {
-    pub fn attendance_table(self) -> &'static str {
-        match self {
-            DbStructure::Saphasap => "tbl_dk_attendance",
-            DbStructure::Akhsasap => "tbl_mg_arap_attandence",
-        }
-    }
-}
-
-impl FromStr for DbStructure {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "saphasap" => Ok(DbStructure::Saphasap),
-            "akhsasap" => Ok(DbStructure::Akhsasap),
-            other => Err(format!("{other:?} is not one of saphasap, akhsasap")),
-        }
-    }
-}
-
-impl fmt::Display for DbStructure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DbStructure::Saphasap => "saphasap",
-            DbStructure::Akhsasap => "akhsasap",
-        })
-    }
-}
+pub use crate::domain::model::DbStructure;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

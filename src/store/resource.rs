@@ -6,14 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resource {
-    pub id: i64,
-    pub guid: String,
-    pub name: String,
-    pub price_per_minute: Decimal,
-    pub currency: String,
-}
+use crate::domain::model::Resource;
 
 pub fn get_by_guid(conn: &Connection, guid: &str) -> Result<Option<Resource>> {
     let row = conn

@@ -2,49 +2,12 @@
 
 use super::time::DbTime;
 use super::{Result, StoreError, decimal_column};
+use crate::domain::model::{OpenSession, Session, SessionHolder};
 use crate::domain::receipt::PaymentMethod;
 use crate::domain::session::{SessionFacts, SessionState};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
-
-/// Whose session it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionHolder {
-    Account { account_id: i64, device_id: i64 },
-    Ticket { ticket_id: i64 },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub id: i64,
-    pub guid: String,
-    pub holder: SessionHolder,
-    pub state: SessionState,
-    pub entry_lane: String,
-    pub exit_lane: Option<String>,
-    pub start: DateTime<Utc>,
-    pub end: Option<DateTime<Utc>>,
-    pub minutes: Option<i64>,
-    pub price_per_minute: Decimal,
-    pub total: Option<Decimal>,
-    pub currency: String,
-    pub entrance_remaining_tries: u32,
-    pub exit_remaining_tries: u32,
-    pub payment_method: Option<PaymentMethod>,
-    pub lost_ticket: bool,
-    pub receipt_no: Option<i64>,
-}
-
-impl Session {
-    pub fn facts(&self) -> SessionFacts {
-        SessionFacts {
-            state: self.state,
-            entrance_remaining_tries: self.entrance_remaining_tries,
-            exit_remaining_tries: self.exit_remaining_tries,
-        }
-    }
-}
 
 const SELECT: &str = r#"SELECT id, guid, "RpAccId", "DevId", ticket_id, state, entry_lane,
     exit_lane, "AttStartDate", "AttEndDate", minutes, "ResPrice", "TotalPrice", currency,
@@ -309,23 +272,8 @@ pub fn count_open(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// An open session as the console's sessions view lists it: who, where, since when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenSessionView {
-    pub id: i64,
-    /// The account's name and registration number, or the ticket number.
-    pub holder: String,
-    pub entry_lane: String,
-    pub state: SessionState,
-    pub start: DateTime<Utc>,
-    pub price_per_minute: Decimal,
-    pub currency: String,
-    pub entrance_remaining_tries: u32,
-    pub exit_remaining_tries: u32,
-}
-
 /// Open sessions with their holders, oldest first, at most `limit`.
-pub fn open_views(conn: &Connection, limit: usize) -> Result<Vec<OpenSessionView>> {
+pub fn open_views(conn: &Connection, limit: usize) -> Result<Vec<OpenSession>> {
     let mut stmt = conn.prepare_cached(
         r#"SELECT s.id,
                   CASE WHEN s.ticket_id IS NOT NULL THEN printf('ticket %06d', t.ticket_no)
@@ -354,7 +302,7 @@ pub fn open_views(conn: &Connection, limit: usize) -> Result<Vec<OpenSessionView
     })?;
     rows.map(|row| {
         let (id, holder, entry_lane, state, start, price, currency, ent, ex) = row?;
-        Ok(OpenSessionView {
+        Ok(OpenSession {
             holder: holder.unwrap_or_else(|| format!("session {id}")),
             state: state
                 .parse()

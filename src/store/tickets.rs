@@ -5,17 +5,7 @@ use super::time::DbTime;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-/// Ticket codes start with this, so a person reading a log can tell a ticket from a device code.
-pub const CODE_PREFIX: &str = "CPT-";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalkinTicket {
-    pub id: i64,
-    pub ticket_no: i64,
-    pub code: String,
-    pub lane_id: String,
-    pub issued_at: DateTime<Utc>,
-}
+use crate::domain::model::{TICKET_CODE_PREFIX as CODE_PREFIX, WalkinTicket};
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<WalkinTicket> {
     Ok(WalkinTicket {

@@ -6,7 +6,7 @@ use super::keys::{Key, help_lines};
 use super::model::{AccountRow, BaysData};
 use super::task::{LaneInfo, Task, TaskCommand, TaskContext, TaskOutcome, TaskState};
 use crate::booth::{Activity, GateOverride, Snapshot};
-use crate::store::sessions::OpenSessionView;
+use crate::domain::model::OpenSession;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -98,7 +98,7 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     Snapshot(Box<Snapshot>),
     Activity(Box<Activity>),
-    Sessions(Vec<OpenSessionView>),
+    Sessions(Vec<OpenSession>),
     Accounts(Vec<AccountRow>),
     Bays(BaysData),
     /// A command finished: `Ok(what happened)` or `Err(why not)`.
@@ -124,7 +124,7 @@ pub struct App {
     pub activity: VecDeque<Activity>,
     pub view: View,
     pub mode: Mode,
-    pub sessions: Vec<OpenSessionView>,
+    pub sessions: Vec<OpenSession>,
     pub sessions_filter: String,
     pub sort: SortKey,
     pub accounts_query: String,
@@ -436,9 +436,9 @@ impl App {
     }
 
     /// Open sessions as the sessions view shows them: filtered and sorted.
-    pub fn visible_sessions(&self) -> Vec<&OpenSessionView> {
+    pub fn visible_sessions(&self) -> Vec<&OpenSession> {
         let needle = self.sessions_filter.to_lowercase();
-        let mut rows: Vec<&OpenSessionView> = self
+        let mut rows: Vec<&OpenSession> = self
             .sessions
             .iter()
             .filter(|s| {
@@ -448,7 +448,7 @@ impl App {
                     || s.state.as_str().contains(&needle)
             })
             .collect();
-        let price = |s: &OpenSessionView| super::model::price_so_far(s, self.now).total;
+        let price = |s: &OpenSession| super::model::price_so_far(s, self.now).total;
         match self.sort {
             SortKey::Longest => rows.sort_by_key(|s| (s.start, s.id)),
             SortKey::Price => rows.sort_by(|a, b| price(b).cmp(&price(a)).then(a.id.cmp(&b.id))),

@@ -8,13 +8,11 @@ use crate::booth::{
     Activity, ActivityKind, BatchApplied, GatePosition, GateView, LaneView, NwaveLink, NwaveView,
     PaymentDue, RevenueView, ScanDecided, ScanOutcome, ScanSource, Snapshot,
 };
+use crate::domain::model::{Account, Device, OpenSession, Session, SessionHolder};
 use crate::domain::nwave::{Counts, GroupCount, OccupancySummary};
 use crate::domain::pricing;
 use crate::domain::receipt::PaymentMethod;
 use crate::domain::session::{Direction, Refusal, SessionState};
-use crate::store::accounts::Account;
-use crate::store::devices::Device;
-use crate::store::sessions::{OpenSessionView, Session, SessionHolder};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -341,9 +339,9 @@ fn unreachable_quote() -> pricing::Quote {
 }
 
 /// `n` open sessions, spread over the last two days.
-pub fn sessions(n: usize) -> Vec<OpenSessionView> {
+pub fn sessions(n: usize) -> Vec<OpenSession> {
     (0..n as i64)
-        .map(|i| OpenSessionView {
+        .map(|i| OpenSession {
             id: 1000 + i,
             holder: if i % 7 == 3 {
                 format!("ticket {:06}", i + 1)

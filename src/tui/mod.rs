@@ -19,7 +19,7 @@ pub mod view;
 pub mod wedge;
 
 use crate::booth::{Activity, BoothClient, ScanDecided, ScanOutcome, ScanSource, Snapshot};
-use crate::store::Store;
+use crate::store::read::{Reader, StoreError};
 use app::{App, AppConfig, Command, Msg};
 use keys::Key;
 use ratatui::crossterm::event::{self, Event as TermEvent};
@@ -218,7 +218,7 @@ struct Runner {
     actor: String,
     msgs: mpsc::UnboundedSender<Msg>,
     /// One read-only connection for the lists, opened on first use.
-    reader: Arc<Mutex<Option<Store>>>,
+    reader: Arc<Mutex<Option<Reader>>>,
     database: PathBuf,
     /// A list load is under way: the next one waits for its tick instead of piling up.
     loading: Arc<AtomicBool>,
@@ -278,7 +278,7 @@ impl Runner {
 
     fn load<F>(&self, read: F)
     where
-        F: FnOnce(&Store) -> Result<Msg, crate::store::StoreError> + Send + 'static,
+        F: FnOnce(&Reader) -> Result<Msg, StoreError> + Send + 'static,
     {
         if self.loading.swap(true, Ordering::AcqRel) {
             return;
@@ -293,11 +293,11 @@ impl Runner {
             let result = (|| {
                 let mut guard = reader.lock().unwrap_or_else(|p| p.into_inner());
                 if guard.is_none() {
-                    *guard = Some(Store::open_read_only(&database)?);
+                    *guard = Some(Reader::open(&database)?);
                 }
                 match guard.as_ref() {
-                    Some(store) => read(store),
-                    None => Err(crate::store::StoreError::NotInitialised {
+                    Some(reader) => read(reader),
+                    None => Err(StoreError::NotInitialised {
                         path: database.clone(),
                     }),
                 }

@@ -1,11 +1,9 @@
 //! What the console's lists show, and how they are read: from the console's own read-only
 //! database connection, on the blocking pool, never on the screen's path.
 
+use crate::domain::model::{Account, Device, OpenSession};
 use crate::domain::pricing::{self, Quote};
-use crate::store::accounts::{self, Account};
-use crate::store::devices::{self, Device};
-use crate::store::sessions::{self, OpenSessionView};
-use crate::store::{Store, StoreError};
+use crate::store::read::{Reader, StoreError};
 use chrono::{DateTime, Utc};
 
 /// Most open sessions the sessions view loads.
@@ -52,18 +50,18 @@ pub struct BaysData {
 }
 
 /// The price of an open session if it ended now (what the driver would pay).
-pub fn price_so_far(session: &OpenSessionView, now: DateTime<Utc>) -> Quote {
+pub fn price_so_far(session: &OpenSession, now: DateTime<Utc>) -> Quote {
     pricing::so_far(session.start, now, session.price_per_minute).0
 }
 
 /// Every bay with its state now, grouped by group and level in the sensors' order.
 pub fn load_bays(
-    store: &Store,
+    reader: &Reader,
     now: DateTime<Utc>,
     limits: &crate::domain::nwave::OverstayLimits,
 ) -> Result<BaysData, StoreError> {
     use crate::domain::nwave::Overstay;
-    let report = crate::store::nwave::occupancy(store.conn(), now, limits)?;
+    let report = reader.occupancy(now, limits)?;
     let mut groups: Vec<BayGroup> = Vec::new();
     let mut positions = report.positions;
     // Group by group and level, then bays in their order within the group.
@@ -117,21 +115,17 @@ pub fn load_bays(
     })
 }
 
-pub fn load_sessions(store: &Store) -> Result<Vec<OpenSessionView>, StoreError> {
-    sessions::open_views(store.conn(), SESSIONS_LOADED)
+pub fn load_sessions(reader: &Reader) -> Result<Vec<OpenSession>, StoreError> {
+    reader.open_sessions(SESSIONS_LOADED)
 }
 
-pub fn search_accounts(store: &Store, query: &str) -> Result<Vec<AccountRow>, StoreError> {
+pub fn search_accounts(reader: &Reader, query: &str) -> Result<Vec<AccountRow>, StoreError> {
     let query = query.trim();
-    let found = accounts::list(
-        store.conn(),
-        (!query.is_empty()).then_some(query),
-        ACCOUNTS_SHOWN,
-    )?;
+    let found = reader.accounts((!query.is_empty()).then_some(query), ACCOUNTS_SHOWN)?;
     found
         .into_iter()
         .map(|account| {
-            let devices = devices::list(store.conn(), Some(account.id), 20)?;
+            let devices = reader.devices_of(account.id, 20)?;
             Ok(AccountRow { account, devices })
         })
         .collect()

@@ -1,62 +1,10 @@
-//! Reads for the API: a small pool of read-only connections used on the blocking pool, so that
-//! a long list never holds up the async workers, and never the booth (WAL: readers do not block
-//! the writer). Rows become JSON objects with the reference's field names and types.
+//! Whole rows of the accounting tables as JSON objects, with the reference's field names and
+//! JSON types: what the sync lists and find-device's answer show.
 
-use super::error::ApiError;
-use crate::store::{self, Store};
+use crate::store::{self, DbStructure};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row};
 use serde_json::{Map, Number, Value};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use tokio::sync::Semaphore;
-
-/// Reads that may run at once; more wait their turn.
-pub const READERS: usize = 4;
-
-pub struct ReadPool {
-    path: PathBuf,
-    idle: Mutex<Vec<Store>>,
-    permits: Semaphore,
-}
-
-impl ReadPool {
-    pub fn new(path: PathBuf) -> Arc<ReadPool> {
-        Arc::new(ReadPool {
-            path,
-            idle: Mutex::new(Vec::new()),
-            permits: Semaphore::new(READERS),
-        })
-    }
-
-    /// Runs `f` on a read-only connection on the blocking pool.
-    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> store::Result<T> + Send + 'static,
-    {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Internal("the read pool is closed".into()))?;
-        let pool = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let store = match pool.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
-                Some(store) => store,
-                None => Store::open_read_only(&pool.path)?,
-            };
-            let result = f(store.conn());
-            pool.idle
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(store);
-            result.map_err(ApiError::from)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("a read task failed: {e}")))?
-    }
-}
 
 /// How a column is shown where SQLite's own type is not what the reference shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +60,7 @@ pub enum Table {
     Accounts,
     Devices,
     /// `tbl_dk_attendance` or `tbl_mg_arap_attandence`, as `db_structure` says.
-    Attendance(store::DbStructure),
+    Attendance(DbStructure),
 }
 
 impl Table {
@@ -134,7 +82,11 @@ impl Table {
 }
 
 /// One whole row by id.
-pub fn get(conn: &Connection, table: Table, id: i64) -> store::Result<Option<Map<String, Value>>> {
+pub(crate) fn get(
+    conn: &Connection,
+    table: Table,
+    id: i64,
+) -> store::Result<Option<Map<String, Value>>> {
     let mut rows = page(conn, table, id - 1, 1)?;
     Ok(rows
         .pop()
@@ -142,7 +94,7 @@ pub fn get(conn: &Connection, table: Table, id: i64) -> store::Result<Option<Map
 }
 
 /// Whole rows with an id above `after_id`, in id order, `limit` at most.
-pub fn page(
+pub(crate) fn page(
     conn: &Connection,
     table: Table,
     after_id: i64,
@@ -168,7 +120,7 @@ pub struct PageJson {
 }
 
 /// [`page`] written as JSON.
-pub fn page_json(
+pub(crate) fn page_json(
     conn: &Connection,
     table: Table,
     after_id: i64,
