@@ -7,7 +7,7 @@ use super::Effect;
 
 /// What one event decided.
 #[must_use = "a decision's effects and answer go out through the committer"]
-pub struct Decision {
+pub(crate) struct Decision {
     /// Gate commands and print jobs, carried out once the decision is on disk.
     pub effects: Vec<Effect>,
     /// Told once the decision is on disk, or that it could not be made so.
@@ -17,11 +17,11 @@ pub struct Decision {
 }
 
 /// The answer to whoever sent the event, given the decision's fate.
-pub type Answer = Box<dyn FnOnce(Result<(), NotDurable>) + Send>;
+pub(crate) type Answer = Box<dyn FnOnce(Result<(), NotDurable>) + Send>;
 
 /// Who waits for a decision to be on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Waiting {
+pub(crate) enum Waiting {
     /// Someone at the booth: a car at a lane, the attendant. As soon as possible.
     Booth,
     /// A remote system: the API's caller, the broker, a remote IO device. No car at a lane
@@ -35,7 +35,7 @@ pub enum Waiting {
 /// synced): its effects are not carried out, and its answer says so.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not on disk: {0}")]
-pub struct NotDurable(pub String);
+pub(crate) struct NotDurable(pub String);
 
 impl Decision {
     /// Nothing to carry out and nobody to answer.

@@ -30,7 +30,7 @@ mod wal_sync;
 mod walkin;
 
 pub use activity::{Activity, ActivityKind};
-pub use decision::{Answer, Decision, NotDurable, Waiting};
+use decision::{Decision, Waiting};
 pub use effect::{Effect, GateCommand, PrintJob, PrintKind};
 pub use event::{
     AttendantCommand, AttendantRequest, DeviceKind, Event, GateOverride, GateSignal, Priority,
@@ -210,7 +210,7 @@ impl Booth {
     /// that the booth still stops when every client has gone). The returned guard stops and
     /// joins that thread when dropped, after the booth. A booth driven directly summarises in
     /// line.
-    pub fn detach_summaries(
+    pub(super) fn detach_summaries(
         &mut self,
         summaries_to: tokio::sync::mpsc::WeakSender<Event>,
     ) -> std::io::Result<Option<occupancy::SummaryThread>> {
