@@ -37,7 +37,7 @@ enum Change {
 pub(super) struct SummaryFeed(mpsc::Sender<Change>);
 
 /// The summary's thread: dropping it, once the booth (and its feed) is gone, joins the thread.
-pub(super) struct SummaryThread(#[allow(dead_code)] Worker<Change>);
+pub(crate) struct SummaryThread(#[allow(dead_code)] Worker<Change>);
 
 /// Starts the summary's thread on `board`. `deliver` hands a summary to the booth and says
 /// whether it could; one it could not is made again later.
