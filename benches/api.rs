@@ -21,8 +21,6 @@ use clearpark::config::{
 use clearpark::devices::DeviceOptions;
 use clearpark::domain::session::Direction;
 use clearpark::runtime::Running;
-use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::devices::{self, NewDevice};
 use clearpark::store::{DbStructure, Store, resource};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -183,45 +181,18 @@ fn main() {
         api: None,
         nwave: None,
     };
-    let mut store = Store::open(&db).unwrap();
+    let store = Store::open(&db).unwrap();
     let now = SystemClock.now();
-    let mut codes = Vec::with_capacity(accounts_n);
-    {
-        let tx = store.transaction().unwrap();
-        resource::upsert(
-            &tx,
-            RES_GUID,
-            "Parking",
-            "0.05".parse().unwrap(),
-            "TMT",
-            now,
-        )
-        .unwrap();
-        for i in 0..accounts_n {
-            let account = accounts::insert(
-                &tx,
-                &NewAccount {
-                    name: format!("driver {i}"),
-                    ..NewAccount::default()
-                },
-                now,
-            )
-            .unwrap();
-            let device = devices::insert(
-                &tx,
-                &NewDevice {
-                    account_id: account.id,
-                    unique_id: None,
-                    name: None,
-                    guid: None,
-                },
-                now,
-            )
-            .unwrap();
-            codes.push(device.unique_id);
-        }
-        tx.commit().unwrap();
-    }
+    resource::upsert(
+        store.conn(),
+        RES_GUID,
+        "Parking",
+        "0.05".parse().unwrap(),
+        "TMT",
+        now,
+    )
+    .unwrap();
+    let codes = clearpark_testkit::drivers(store.conn(), "driver", accounts_n, now);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

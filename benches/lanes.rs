@@ -7,9 +7,6 @@
 //! `cargo bench --bench lanes` (SCANS=n for another number of scans; half in, half out).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-#[path = "common/gate_end.rs"]
-mod gate_end;
-
 use clearpark::booth::clock::SystemClock;
 use clearpark::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
@@ -17,10 +14,8 @@ use clearpark::config::{
 use clearpark::devices::DeviceOptions;
 use clearpark::domain::session::Direction;
 use clearpark::runtime::Running;
-use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::devices::{self, NewDevice};
 use clearpark::store::{DbStructure, Store, resource};
-use gate_end::gate_end;
+use clearpark_testkit::gate_end::gate_end;
 use serialport::{SerialPort, TTYPort};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -80,30 +75,7 @@ fn main() {
         now,
     )
     .unwrap();
-    let mut codes = Vec::new();
-    {
-        let tx = store.conn().unchecked_transaction().unwrap();
-        for i in 0..scans / 2 {
-            let name = format!("bench {i}");
-            let a = accounts::insert(
-                &tx,
-                &NewAccount {
-                    name,
-                    ..NewAccount::default()
-                },
-                now,
-            )
-            .unwrap();
-            let device = NewDevice {
-                account_id: a.id,
-                unique_id: None,
-                name: None,
-                guid: None,
-            };
-            codes.push(devices::insert(&tx, &device, now).unwrap().unique_id);
-        }
-        tx.commit().unwrap();
-    }
+    let codes = clearpark_testkit::drivers(store.conn(), "bench", scans / 2, now);
 
     // Baseline 2: a bare INSERT + COMMIT on the same file, same pragmas.
     let floor_conn = rusqlite::Connection::open(&db).unwrap();

@@ -11,8 +11,6 @@ use clearpark::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
 };
 use clearpark::domain::session::Direction;
-use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::devices::{self, NewDevice};
 use clearpark::store::{DbStructure, Store, resource};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -86,34 +84,7 @@ fn main() {
     )
     .unwrap();
     let accounts_n = scans / 2;
-    let mut codes = Vec::new();
-    {
-        let tx = store.conn().unchecked_transaction().unwrap();
-        for i in 0..accounts_n.max(1) {
-            let a = accounts::insert(
-                &tx,
-                &NewAccount {
-                    name: format!("bench {i}"),
-                    ..NewAccount::default()
-                },
-                now,
-            )
-            .unwrap();
-            let d = devices::insert(
-                &tx,
-                &NewDevice {
-                    account_id: a.id,
-                    unique_id: None,
-                    name: None,
-                    guid: None,
-                },
-                now,
-            )
-            .unwrap();
-            codes.push(d.unique_id);
-        }
-        tx.commit().unwrap();
-    }
+    let codes = clearpark_testkit::drivers(store.conn(), "bench", accounts_n.max(1), now);
 
     // The floor: a bare INSERT + COMMIT on the same file, same pragmas.
     let floor_conn = rusqlite::Connection::open(&db).unwrap();

@@ -2,7 +2,7 @@
 //! thread over a real SQLite file, with a clock that moves only when told.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use clearpark_testkit as support;
 
 use chrono::TimeDelta;
 use clearpark::api;

@@ -2,7 +2,7 @@
 //! each one writes (or does not write).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use clearpark_testkit as support;
 
 use chrono::TimeDelta;
 use clearpark::booth::{

@@ -2,7 +2,7 @@
 //! and the headless demo, on a real database in a temporary folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use clearpark_testkit as support;
 
 use std::path::Path;
 use std::process::{Output, Stdio};

@@ -5,17 +5,21 @@
 //! so every case runs unchanged against each. Waits are for lines, never for wall-clock limits.
 //!
 //! The firmware half needs `make -C firmware && make -C firmware/sim` (done by `scripts/test`);
-//! without them it is skipped loudly, or fails when `CLEARPARK_REQUIRE_FIRMWARE=1`.
+//! without them it is counted as ignored with the reason, or fails when
+//! `CLEARPARK_REQUIRE_FIRMWARE=1` (`clearpark_testkit::harness`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use clearpark_testkit as support;
 
 use clearpark::devices::gate::protocol;
 use clearpark::devices::lines::Piece;
 use serialport::SerialPort;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+use support::harness::{self, Need, block_on, case, firmware_files};
+use support::libtest_mimic::Trial;
 
 /// Generous: simavr may run slower than real time on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -36,29 +40,11 @@ struct Gate {
     seq: u16,
 }
 
-fn firmware_files() -> Option<(PathBuf, PathBuf)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("firmware/build");
-    let (harness, elf) = (root.join("sim/gate-sim"), root.join("gate-sim.elf"));
-    if harness.exists() && elf.exists() {
-        return Some((harness, elf));
-    }
-    assert!(
-        std::env::var("CLEARPARK_REQUIRE_FIRMWARE").as_deref() != Ok("1"),
-        "{} or {} is missing (make -C firmware && make -C firmware/sim)",
-        harness.display(),
-        elf.display()
-    );
-    eprintln!(
-        "\n*** SKIPPED: the firmware in simavr is not built (make -C firmware && make -C firmware/sim) ***\n"
-    );
-    None
-}
-
 impl Gate {
-    fn start(kind: Kind) -> Option<Gate> {
+    fn start(kind: Kind) -> Gate {
         let mut command = match kind {
             Kind::Firmware => {
-                let (harness, elf) = firmware_files()?;
+                let (harness, elf) = firmware_files();
                 let mut c = Command::new(harness);
                 c.arg(elf);
                 c
@@ -136,14 +122,14 @@ impl Gate {
                 }
             }
         });
-        Some(Gate {
+        Gate {
             child,
             stdin,
             out,
             pty,
             port,
             seq: 0,
-        })
+        }
     }
 
     fn send(&mut self, body: &str) {
@@ -350,25 +336,34 @@ fn watchdog_restart_keeps_a_raised_barrier_until_clear(g: &mut Gate) {
     g.expect("EVT CLOSED");
 }
 
+/// Each case against the firmware (ignored, or failing under CLEARPARK_REQUIRE_FIRMWARE=1,
+/// when it is not built) and against the simulator.
 macro_rules! on_both {
     ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                #[test]
-                fn firmware() {
-                    if let Some(mut g) = super::Gate::start(super::Kind::Firmware) {
-                        super::$case(&mut g);
-                    }
-                }
-
-                #[test]
-                fn simulator() {
-                    let mut g = super::Gate::start(super::Kind::Simulator).unwrap();
-                    super::$case(&mut g);
-                }
-            }
-        )*
+        fn on_both() -> Vec<Trial> {
+            let mut cases = Vec::new();
+            $(
+                cases.push(case(concat!(stringify!($case), "::firmware"), Some(Need::Firmware), || {
+                    $case(&mut Gate::start(Kind::Firmware))
+                }));
+                cases.push(case(concat!(stringify!($case), "::simulator"), None, || {
+                    $case(&mut Gate::start(Kind::Simulator))
+                }));
+            )*
+            cases
+        }
     };
+}
+
+fn main() {
+    let mut cases = on_both();
+    cases.push(case("booth_flow::firmware", Some(Need::Firmware), || {
+        block_on(booth_flow::run(Kind::Firmware))
+    }));
+    cases.push(case("booth_flow::simulator", None, || {
+        block_on(booth_flow::run(Kind::Simulator))
+    }));
+    harness::main(cases);
 }
 
 on_both!(
@@ -395,7 +390,7 @@ mod booth_flow {
     use clearpark::domain::session::{Direction, SessionState};
     use clearpark::runtime::Running;
     use clearpark::store::accounts::{self, NewAccount};
-    use clearpark::store::devices::{self, NewDevice};
+    use clearpark::store::seed::{self, NewCode};
     use clearpark::store::{DbStructure, Store, resource, sessions};
     use std::path::PathBuf;
     use std::time::Duration;
@@ -404,15 +399,13 @@ mod booth_flow {
     const RES_GUID: &str = "00000000-0000-4000-8000-00000000f1a5";
     const PATIENCE: Duration = super::PATIENCE;
 
-    async fn controller(kind: super::Kind) -> Option<ControllerProcess> {
+    async fn controller(kind: super::Kind) -> ControllerProcess {
         match kind {
             super::Kind::Firmware => {
-                let (harness, elf) = super::firmware_files()?;
-                Some(
-                    ControllerProcess::spawn(&harness, &[elf.to_str().unwrap()])
-                        .await
-                        .unwrap(),
-                )
+                let (harness, elf) = super::firmware_files();
+                ControllerProcess::spawn(&harness, &[elf.to_str().unwrap()])
+                    .await
+                    .unwrap()
             }
             super::Kind::Simulator => {
                 let args = [
@@ -429,7 +422,7 @@ mod booth_flow {
                     "50",
                 ];
                 let bin = PathBuf::from(env!("CARGO_BIN_EXE_clearpark"));
-                Some(ControllerProcess::spawn(&bin, &args).await.unwrap())
+                ControllerProcess::spawn(&bin, &args).await.unwrap()
             }
         }
     }
@@ -471,11 +464,8 @@ mod booth_flow {
         }
     }
 
-    async fn run(kind: super::Kind) {
-        let (Some(mut entrance), Some(mut exit)) = (controller(kind).await, controller(kind).await)
-        else {
-            return;
-        };
+    pub async fn run(kind: super::Kind) {
+        let (mut entrance, mut exit) = (controller(kind).await, controller(kind).await);
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("booth.db");
         let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
@@ -489,26 +479,14 @@ mod booth_flow {
             t0,
         )
         .unwrap();
-        let account = accounts::insert(
-            store.conn(),
-            &NewAccount {
-                name: "Firmware".into(),
-                ..NewAccount::default()
-            },
-            t0,
-        )
-        .unwrap();
-        devices::insert(
-            store.conn(),
-            &NewDevice {
-                account_id: account.id,
-                unique_id: Some("FW-CODE-1".into()),
-                name: None,
-                guid: None,
-            },
-            t0,
-        )
-        .unwrap();
+        let account = NewAccount {
+            name: "Firmware".into(),
+            ..NewAccount::default()
+        };
+        let account =
+            seed::account_with_code(store.conn(), &account, &NewCode::given("FW-CODE-1"), t0)
+                .unwrap()
+                .account;
         let config = Config {
             booth: BoothSettings {
                 name: "Firmware".into(),
@@ -599,15 +577,5 @@ mod booth_flow {
         assert_eq!(charged.to_string(), "0.40");
         assert_eq!(snapshots.borrow().occupied, 0);
         running.stop().await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn firmware() {
-        run(super::Kind::Firmware).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn simulator() {
-        run(super::Kind::Simulator).await;
     }
 }

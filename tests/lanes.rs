@@ -3,7 +3,7 @@
 //! pseudo-terminals whose other ends the test plays.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use clearpark_testkit as support;
 
 use chrono::TimeDelta;
 use clearpark::booth::clock::ManualClock;
@@ -13,8 +13,6 @@ use clearpark::devices::DeviceOptions;
 use clearpark::devices::gate::protocol::Command;
 use clearpark::domain::session::{Direction, SessionState};
 use clearpark::runtime::Running;
-use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::devices::{self, NewDevice};
 use clearpark::store::{Store, resource, sessions};
 use support::escpos;
 use support::pty::{DevLink, GateEnd, PATIENCE, PrinterEnd, ScannerEnd};
@@ -126,28 +124,8 @@ impl Rig {
     /// An active account with a device; returns (account id, code).
     fn account(&self, name: &str) -> (i64, String) {
         let conn = rusqlite::Connection::open(self.dir.path().join("booth.db")).unwrap();
-        let account = accounts::insert(
-            &conn,
-            &NewAccount {
-                name: name.into(),
-                reg_no: Some(format!("REG-{name}")),
-                ..NewAccount::default()
-            },
-            t0(),
-        )
-        .unwrap();
-        let device = devices::insert(
-            &conn,
-            &NewDevice {
-                account_id: account.id,
-                unique_id: Some(format!("code-{name}")),
-                name: None,
-                guid: None,
-            },
-            t0(),
-        )
-        .unwrap();
-        (account.id, device.unique_id)
+        let holder = support::driver(&conn, name);
+        (holder.account.id, holder.device.unique_id)
     }
 
     fn session(&self, account_id: i64) -> clearpark::domain::model::Session {

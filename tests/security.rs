@@ -2,7 +2,7 @@
 //! not found, change nothing, and cannot corrupt the attendant's screen.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use clearpark_testkit as support;
 
 use clearpark::tui::app::{App, Msg};
 use clearpark::tui::{fixture, view};
@@ -257,8 +257,19 @@ queue = "clearpark.security-test"
         statuses.contains(&200) && statuses.contains(&401),
         "{statuses:?}"
     );
-    // Let the Nwave consumer try (and fail) to log in with its password.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // The Nwave consumer has tried (and failed) to log in with its password.
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log_path)
+        .unwrap()
+        .contains("Nwave consumer disconnected")
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the consumer never tried the broker: {}",
+            std::fs::read_to_string(&log_path).unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let status = child.interrupt();
     assert!(status.success(), "{status:?}");
 

@@ -2,7 +2,7 @@
 //! each printing what the config should name; the console runs against them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use clearpark_testkit as support;
 
 use chrono::TimeDelta;
 use clearpark::booth::Snapshot;
@@ -12,8 +12,8 @@ use clearpark::devices::DeviceOptions;
 use clearpark::devices::gate::protocol::{self, Report};
 use clearpark::domain::session::Direction;
 use clearpark::runtime::Running;
-use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::devices::{self, NewDevice};
+use clearpark::store::accounts::NewAccount;
+use clearpark::store::seed::{self, NewCode};
 use clearpark::store::{Store, resource};
 use serialport::SerialPort;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -222,22 +222,11 @@ async fn the_console_runs_on_the_simulators_from_scan_to_receipt() {
         t0(),
     )
     .unwrap();
-    let account = accounts::insert(
-        store.conn(),
-        &NewAccount {
-            name: "Kerim".into(),
-            ..NewAccount::default()
-        },
-        t0(),
-    )
-    .unwrap();
-    let device = NewDevice {
-        account_id: account.id,
-        unique_id: Some("KERIM-QR-1".into()),
-        name: None,
-        guid: None,
+    let kerim = NewAccount {
+        name: "Kerim".into(),
+        ..NewAccount::default()
     };
-    devices::insert(store.conn(), &device, t0()).unwrap();
+    seed::account_with_code(store.conn(), &kerim, &NewCode::given("KERIM-QR-1"), t0()).unwrap();
     let clock = ManualClock::new(t0());
     let running = Running::start(
         &config,

@@ -2,7 +2,7 @@
 //! daylight-saving changes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use clearpark_testkit as support;
 
 use chrono::{TimeZone, Utc};
 use clearpark::booth::{GateSignal, ScanOutcome};

@@ -8,13 +8,10 @@ use clearpark::config::api::{DeviceKey, Secret};
 use clearpark::config::{
     ApiConfig, BoothSettings, BrokerSettings, Config, LaneConfig, NwaveSettings,
 };
-use clearpark::domain::model::SessionHolder;
 use clearpark::domain::nwave::OverstayLimits;
-use clearpark::domain::session::{Direction, SessionState};
-use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::attendance::{self, NewAttendance};
-use clearpark::store::devices::{self, NewDevice};
-use clearpark::store::sessions::{self, NewSession};
+use clearpark::domain::session::Direction;
+use clearpark::store::accounts::NewAccount;
+use clearpark::store::seed::{self, NewCode};
 use clearpark::store::{DbStructure, Store, driver_tokens, resource};
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
@@ -113,23 +110,16 @@ pub fn seed(store: &mut Store, fleet: &Fleet, now: DateTime<Utc>) -> Seeded {
         (0..count)
             .map(|i| {
                 n += 1;
-                let account = accounts::insert(
+                let holder = seed::account_with_code(
                     &tx,
                     &NewAccount {
                         name: format!("Soak driver {n}"),
                         reg_no: Some(format!("AG {n:04} SK")),
                         ..NewAccount::default()
                     },
-                    now,
-                )
-                .unwrap();
-                let device = devices::insert(
-                    &tx,
-                    &NewDevice {
-                        account_id: account.id,
-                        unique_id: None,
+                    &NewCode {
                         name: Some(format!("soak {n}")),
-                        guid: None,
+                        ..NewCode::random()
                     },
                     now,
                 )
@@ -137,41 +127,17 @@ pub fn seed(store: &mut Store, fleet: &Fleet, now: DateTime<Utc>) -> Seeded {
                 if parked {
                     // Oldest first, spread over the last half hour.
                     let ago = PARKED_SPREAD_MINUTES * 60 * (count - i) as i64 / count as i64;
-                    let start = now - TimeDelta::seconds(ago);
-                    let att_guid = uuid::Uuid::new_v4().to_string();
-                    attendance::insert(
-                        &tx,
-                        DbStructure::Saphasap,
-                        &NewAttendance {
-                            guid: &att_guid,
-                            account_id: account.id,
-                            device_id: device.id,
-                            type_id: Direction::Entrance.att_type_id(),
-                            description: &format!("Entrance {entry_lane}"),
-                            at: start,
-                        },
-                    )
-                    .unwrap();
-                    sessions::insert(
-                        &tx,
-                        &NewSession {
-                            holder: SessionHolder::Account {
-                                account_id: account.id,
-                                device_id: device.id,
-                            },
-                            state: SessionState::Active,
-                            entry_lane,
-                            start,
-                            entry_att_guid: Some(&att_guid),
-                            price_per_minute: res.price_per_minute,
-                            currency: &res.currency,
-                            entrance_tries: 3,
-                            exit_tries: 3,
-                        },
-                    )
-                    .unwrap();
+                    let parked = seed::Parked {
+                        lane: entry_lane,
+                        start: now - TimeDelta::seconds(ago),
+                        db_structure: DbStructure::Saphasap,
+                        resource: &res,
+                        entrance_tries: 3,
+                        exit_tries: 3,
+                    };
+                    seed::parked(&tx, &holder, &parked).unwrap();
                 }
-                (device.unique_id, account.id)
+                (holder.device.unique_id, holder.account.id)
             })
             .collect()
     };

@@ -14,12 +14,9 @@ pub mod traffic;
 use crate::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ResourceSeed, ScannerEndpoint,
 };
-use crate::domain::model::SessionHolder;
-use crate::domain::session::{Direction, SessionState};
-use crate::store::accounts::{self, NewAccount};
-use crate::store::attendance::{self, NewAttendance};
-use crate::store::devices::{self, NewDevice};
-use crate::store::sessions::{self, NewSession};
+use crate::domain::session::Direction;
+use crate::store::accounts::NewAccount;
+use crate::store::seed::{self, NewCode};
 use crate::store::{DbStructure, Store, resource};
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
@@ -123,7 +120,7 @@ pub fn seed(
     let mut codes = Vec::new();
 
     // The reference's find-device example, field for field where the booth sets them.
-    let reference = accounts::insert(
+    let reference = seed::account_with_code(
         &tx,
         &NewAccount {
             name: "bionicccccc".into(),
@@ -134,24 +131,20 @@ pub fn seed(
             type_id: Some(2),
             ..NewAccount::default()
         },
+        &NewCode {
+            code: Some("788879fbe6635".into()),
+            name: Some("2021-01-14 23:44:26.778464".into()),
+            guid: Some("d1bddb81-2c27-4b93-b79f-5d1e5576eb78".into()),
+        },
         now,
     )?;
     tx.execute(
         r#"UPDATE tbl_dk_rp_acc SET "RpAccAddress" = 'helloworlddd', "RpAccHomePhoneNumber" = '',
                "RpAccWebAddress" = '', "RpAccWorkFaxNumber" = '', "RpAccWorkPhoneNumber" = '',
                "RpAccZipCode" = '' WHERE "RpAccId" = ?1"#,
-        [reference.id],
+        [reference.account.id],
     )?;
-    let device = devices::insert(
-        &tx,
-        &NewDevice {
-            account_id: reference.id,
-            unique_id: Some("788879fbe6635".into()),
-            name: Some("2021-01-14 23:44:26.778464".into()),
-            guid: Some("d1bddb81-2c27-4b93-b79f-5d1e5576eb78".into()),
-        },
-        now,
-    )?;
+    let device = reference.device;
     codes.push(DemoCode {
         holder: "bionicccccc (ARAK12)".into(),
         code: device.unique_id,
@@ -161,7 +154,7 @@ pub fn seed(
 
     for (i, (name, plate)) in NAMES.iter().enumerate() {
         let blocked = i == NAMES.len() - 1;
-        let account = accounts::insert(
+        let holder = seed::account_with_code(
             &tx,
             &NewAccount {
                 name: (*name).into(),
@@ -170,15 +163,9 @@ pub fn seed(
                 status_id: Some(if blocked { 2 } else { 1 }),
                 ..NewAccount::default()
             },
-            now,
-        )?;
-        let device = devices::insert(
-            &tx,
-            &NewDevice {
-                account_id: account.id,
-                unique_id: None,
+            &NewCode {
                 name: Some(format!("{plate} QR")),
-                guid: None,
+                ..NewCode::random()
             },
             now,
         )?;
@@ -186,40 +173,19 @@ pub fn seed(
         if inside {
             let minutes = 20 + (i as i64 * 47) % 360;
             let start = now - TimeDelta::minutes(minutes);
-            let att_guid = uuid::Uuid::new_v4().to_string();
-            attendance::insert(
-                &tx,
-                config.booth.db_structure,
-                &NewAttendance {
-                    guid: &att_guid,
-                    account_id: account.id,
-                    device_id: device.id,
-                    type_id: Direction::Entrance.att_type_id(),
-                    description: &format!("Entrance {ENTRANCE_LANE}"),
-                    at: start,
-                },
-            )?;
-            sessions::insert(
-                &tx,
-                &NewSession {
-                    holder: SessionHolder::Account {
-                        account_id: account.id,
-                        device_id: device.id,
-                    },
-                    state: SessionState::Active,
-                    entry_lane: ENTRANCE_LANE,
-                    start,
-                    entry_att_guid: Some(&att_guid),
-                    price_per_minute: res.price_per_minute,
-                    currency: &res.currency,
-                    entrance_tries: config.booth.entrance_tries,
-                    exit_tries: config.booth.exit_tries,
-                },
-            )?;
+            let parked = seed::Parked {
+                lane: ENTRANCE_LANE,
+                start,
+                db_structure: config.booth.db_structure,
+                resource: &res,
+                entrance_tries: config.booth.entrance_tries,
+                exit_tries: config.booth.exit_tries,
+            };
+            seed::parked(&tx, &holder, &parked)?;
         }
         codes.push(DemoCode {
             holder: format!("{name} ({plate})"),
-            code: device.unique_id,
+            code: holder.device.unique_id,
             inside,
             blocked,
         });

@@ -14,6 +14,7 @@ pub mod read;
 pub mod receipts;
 pub mod remote_io;
 pub mod resource;
+pub mod seed;
 pub mod sessions;
 pub mod tickets;
 pub mod time;

@@ -6,8 +6,8 @@
 use crate::gate::{GateHandle, GatePlayer};
 use crate::support::RES_GUID;
 use crate::support::pty::{DevLink, ScannerEnd};
-use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::devices::{self, NewDevice};
+use clearpark::store::accounts::NewAccount;
+use clearpark::store::seed::{self, NewCode};
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
@@ -135,7 +135,8 @@ fn seed(db: &Path, main: usize, blocked: usize, ghosts: usize) -> Pool {
     let add = |kind: &str, n: usize, status: i64| -> Vec<Holder> {
         (0..n)
             .map(|i| {
-                let account = accounts::insert(
+                let code = format!("CRASH-{kind}-{i:05}-{:08x}", fastrand::u32(..));
+                let holder = seed::account_with_code(
                     &tx,
                     &NewAccount {
                         name: format!("{kind} {i}"),
@@ -143,23 +144,12 @@ fn seed(db: &Path, main: usize, blocked: usize, ghosts: usize) -> Pool {
                         status_id: Some(status),
                         ..NewAccount::default()
                     },
-                    now,
-                )
-                .unwrap();
-                let code = format!("CRASH-{kind}-{i:05}-{:08x}", fastrand::u32(..));
-                devices::insert(
-                    &tx,
-                    &NewDevice {
-                        account_id: account.id,
-                        unique_id: Some(code.clone()),
-                        name: None,
-                        guid: None,
-                    },
+                    &NewCode::given(code.clone()),
                     now,
                 )
                 .unwrap();
                 Holder {
-                    id: account.id,
+                    id: holder.account.id,
                     code,
                 }
             })

@@ -22,44 +22,7 @@ use std::time::{Duration, Instant};
 /// One broker test at a time: one of them stops the broker's app.
 pub static BROKER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-pub fn broker_url() -> String {
-    std::env::var("CLEARPARK_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
-/// Whether the broker (and rabbitmqctl, to read queue depths) is there; a loud skip when not.
-pub async fn broker_ready(test: &str) -> bool {
-    // The consumer's log, shown with a failing test's output (RUST_LOG to change it).
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "clearpark=info".into()),
-        )
-        .with_test_writer()
-        .try_init();
-    let connected = lapin::Connection::connect(&broker_url(), Default::default()).await;
-    let ctl = Command::new("rabbitmqctl").arg("--version").output();
-    let problem = match (&connected, &ctl) {
-        (Err(e), _) => Some(format!("no RabbitMQ at {}: {e}", broker_url())),
-        (_, Err(e)) => Some(format!("rabbitmqctl cannot run: {e}")),
-        _ => None,
-    };
-    if let Ok(conn) = connected {
-        let _ = conn.close(200, "probe".into()).await;
-    }
-    match problem {
-        None => true,
-        Some(why) if std::env::var("CLEARPARK_REQUIRE_BROKER").as_deref() == Ok("1") => {
-            panic!("{test}: {why} (CLEARPARK_REQUIRE_BROKER=1)")
-        }
-        Some(why) => {
-            eprintln!(
-                "\n!!!!!!!! SKIPPED {test}: {why}. Start it with `rabbitmq-server -detached`. !!!!!!!!\n"
-            );
-            false
-        }
-    }
-}
+pub use super::support::harness::broker_url;
 
 /// `(ready, unacknowledged)` messages of a queue, as the broker reports them.
 pub fn queue_depth(queue: &str) -> Option<(u64, u64)> {

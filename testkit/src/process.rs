@@ -2,15 +2,28 @@
 //! developer's `CLEARPARK_*` settings, its standard output read line by line on a thread, sent
 //! signals as an operator or a service manager would, and killed if the test fails first.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+/// The `clearpark` binary cargo built for the test or benchmark running now.
+pub fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("CARGO_BIN_EXE_clearpark") {
+        return path.into();
+    }
+    // An integration test runs from target/<profile>/deps/, next to which cargo puts the binary.
+    let exe = std::env::current_exe().expect("the test's own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the test binary in target/<profile>/deps")
+        .join("clearpark")
+}
+
 /// `clearpark` in `dir`, logging at `info`, with none of the settings a developer's shell may
 /// carry.
 pub fn command(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_clearpark"));
+    let mut command = Command::new(binary());
     command
         .current_dir(dir)
         .env_remove("CLEARPARK_DATABASE")

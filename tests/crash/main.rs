@@ -9,17 +9,13 @@
 //! sets how many kills.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "crash/checks.rs"]
 mod checks;
-#[path = "crash/gate.rs"]
 mod gate;
-#[path = "crash/load.rs"]
 mod load;
-#[path = "crash/rig.rs"]
 mod rig;
-mod support;
-#[path = "crash/traffic.rs"]
 mod traffic;
+
+use clearpark_testkit as support;
 
 use clearpark::domain::session::Direction;
 use load::{LaneDevices, Run};

@@ -1,6 +1,8 @@
-//! Shared test support: a booth on a real SQLite file in a temporary folder, with a clock that
-//! moves only when told, and helpers to read rows back.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! What clearpark's integration tests (`tests/`) and benchmarks (`benches/`) share: a booth on a
+//! real SQLite file in a temporary folder with a clock that moves only when told, seeded drivers,
+//! helpers to read rows back, the binary as a process ([`process`]), ptys ([`pty`]), a gate
+//! controller's end of a pty ([`gate_end`]), an ESC/POS reader ([`escpos`]), `/proc` figures
+//! ([`proc_stat`]) and the runner of the cases that need a service of the machine ([`harness`]).
 
 use chrono::{DateTime, TimeZone, Utc};
 use clearpark::booth::clock::ManualClock;
@@ -13,16 +15,21 @@ use clearpark::config::{
 };
 use clearpark::domain::session::Direction;
 use clearpark::store::accounts::{self, NewAccount};
-use clearpark::store::devices::{self, NewDevice};
+use clearpark::store::seed::{self, Holder, NewCode};
 use clearpark::store::{DbStructure, Store, resource};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 use tokio::sync::oneshot;
 
 pub mod escpos;
+pub mod gate_end;
+pub mod harness;
 pub mod proc_stat;
 pub mod process;
 pub mod pty;
+
+/// The runner under [`harness`], for a file that builds its cases itself.
+pub use libtest_mimic;
 
 pub const RES_GUID: &str = "00000000-0000-4000-8000-00000000c0de";
 pub const IN: &str = "in-1";
@@ -145,29 +152,8 @@ impl TestBooth {
 
     /// Adds an active account with one device; returns (account id, device code).
     pub fn account(&mut self, name: &str) -> (i64, String) {
-        let conn = self.conn();
-        let account = accounts::insert(
-            conn,
-            &NewAccount {
-                name: name.into(),
-                reg_no: Some(format!("REG-{name}")),
-                ..NewAccount::default()
-            },
-            t0(),
-        )
-        .unwrap();
-        let device = devices::insert(
-            conn,
-            &NewDevice {
-                account_id: account.id,
-                unique_id: Some(format!("code-{name}")),
-                name: None,
-                guid: None,
-            },
-            t0(),
-        )
-        .unwrap();
-        (account.id, device.unique_id)
+        let holder = driver(self.conn(), name);
+        (holder.account.id, holder.device.unique_id)
     }
 
     pub fn scan(&mut self, lane: &str, code: &[u8]) -> (ScanDecided, Vec<Effect>) {
@@ -242,6 +228,46 @@ impl TestBooth {
             .unwrap()
             .trans_total
     }
+}
+
+/// An active account named `name` (plate `REG-{name}`) whose QR holds `code-{name}`.
+pub fn driver(conn: &rusqlite::Connection, name: &str) -> Holder {
+    seed::account_with_code(
+        conn,
+        &NewAccount {
+            name: name.into(),
+            reg_no: Some(format!("REG-{name}")),
+            ..NewAccount::default()
+        },
+        &NewCode::given(format!("code-{name}")),
+        t0(),
+    )
+    .unwrap()
+}
+
+/// `n` active accounts named `{prefix} {i}`, each with a random code, in one transaction; their
+/// codes in order.
+pub fn drivers(
+    conn: &rusqlite::Connection,
+    prefix: &str,
+    n: usize,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let tx = conn.unchecked_transaction().unwrap();
+    let codes = (0..n)
+        .map(|i| {
+            let account = NewAccount {
+                name: format!("{prefix} {i}"),
+                ..NewAccount::default()
+            };
+            seed::account_with_code(&tx, &account, &NewCode::random(), now)
+                .unwrap()
+                .device
+                .unique_id
+        })
+        .collect();
+    tx.commit().unwrap();
+    codes
 }
 
 pub fn opens_gate(effects: &[Effect], lane: &str) -> bool {

@@ -22,30 +22,18 @@
 //! Nwave load is SKIPPED, loudly, unless CLEARPARK_REQUIRE_BROKER=1).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-#[path = "soak/api_load.rs"]
 mod api_load;
-#[path = "soak/cpu.rs"]
 mod cpu;
-#[path = "soak/floor.rs"]
 mod floor;
-#[path = "common/gate_end.rs"]
-mod gate_end;
-#[path = "soak/lanes.rs"]
 mod lanes;
-#[path = "soak/nwave_load.rs"]
 mod nwave_load;
-#[path = "../tests/support/proc_stat.rs"]
-mod proc_stat;
-#[path = "soak/report.rs"]
 mod report;
-#[path = "soak/rss.rs"]
 mod rss;
-#[path = "soak/setup.rs"]
 mod setup;
-#[path = "soak/stats.rs"]
 mod stats;
-#[path = "soak/tui_load.rs"]
 mod tui_load;
+
+use clearpark_testkit::{gate_end, proc_stat};
 
 use clearpark::booth::clock::Clock;
 use clearpark::config::BrokerSettings;

@@ -1,15 +1,16 @@
 //! Nwave sessions end to end: a real booth on a real SQLite file, fed by the real consumer from
 //! the real RabbitMQ (amqp://guest:guest@127.0.0.1:5672/%2f, or CLEARPARK_TEST_AMQP_URL), each
-//! test on a queue of its own. Without a broker these tests say so loudly and pass, unless
-//! CLEARPARK_REQUIRE_BROKER=1 (CI), where they fail.
+//! test on a queue of its own. Without a broker the cases that need it are counted as ignored,
+//! with the reason, in the runner's summary, unless CLEARPARK_REQUIRE_BROKER=1 (CI), where they
+//! fail (`clearpark_testkit::harness`).
 //!
 //! The expected state is the pure rules (`Ledger`) applied to the same messages in the order they
 //! were generated; the booth receives them shuffled, duplicated, across broker restarts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "nwave/rabbit.rs"]
 mod rabbit;
-mod support;
+
+use clearpark_testkit as support;
 
 use clearpark::booth::NwaveLink;
 use clearpark::config::BrokerSettings;
@@ -21,6 +22,53 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::RES_GUID;
+use support::harness::{self, Need, block_on, case};
+
+fn main() {
+    let broker = Some(Need::Broker);
+    harness::main(vec![
+        case(
+            "shuffled_and_repeated_messages_end_in_the_state_the_rules_give",
+            broker,
+            || block_on(shuffled_and_repeated_messages_end_in_the_state_the_rules_give()),
+        ),
+        case(
+            "stopping_the_broker_in_the_middle_loses_nothing",
+            broker,
+            || block_on(stopping_the_broker_in_the_middle_loses_nothing()),
+        ),
+        case(
+            "a_database_error_requeues_the_batch_until_it_commits",
+            broker,
+            || block_on(a_database_error_requeues_the_batch_until_it_commits()),
+        ),
+        case(
+            "a_message_too_large_to_store_goes_to_the_dead_letter_queue",
+            broker,
+            || block_on(a_message_too_large_to_store_goes_to_the_dead_letter_queue()),
+        ),
+        case(
+            "the_booth_keeps_its_board_across_a_restart",
+            None,
+            the_booth_keeps_its_board_across_a_restart,
+        ),
+        case(
+            "a_message_for_a_session_the_store_cannot_read_is_quarantined_and_the_rest_applied",
+            None,
+            a_message_for_a_session_the_store_cannot_read_is_quarantined_and_the_rest_applied,
+        ),
+        case(
+            "replay_writes_the_same_day_for_the_same_seed_and_publish_checks_every_message_first",
+            None,
+            replay_writes_the_same_day_for_the_same_seed_and_publish_checks_every_message_first,
+        ),
+        case(
+            "publish_sends_a_json_array_or_lines_to_the_configured_queue",
+            broker,
+            || block_on(publish_sends_a_json_array_or_lines_to_the_configured_queue()),
+        ),
+    ]);
+}
 
 /// The reference's examples, 10,000 generated messages and two broken ones, in generation order.
 fn traffic(seed: u64) -> Vec<Vec<u8>> {
@@ -72,12 +120,9 @@ fn shuffled(messages: &[Vec<u8>], seed: u64) -> Vec<Vec<u8>> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shuffled_and_repeated_messages_end_in_the_state_the_rules_give() {
     let _one = BROKER.lock().await;
-    if !broker_ready("shuffled_and_repeated_messages").await {
-        return;
-    }
+    support::log_if_asked();
     let settings = broker(&unique_queue("shuffled"));
     let messages = traffic(11);
     let expected = expected(&messages);
@@ -132,13 +177,10 @@ async fn shuffled_and_repeated_messages_end_in_the_state_the_rules_give() {
     clean_up(&settings).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_broker_in_the_middle_loses_nothing() {
     support::log_if_asked();
     let _one = BROKER.lock().await;
-    if !broker_ready("stopping_the_broker_in_the_middle").await {
-        return;
-    }
+    support::log_if_asked();
     let settings = broker(&unique_queue("restart"));
     let messages = traffic(21);
     let expected = expected(&messages);
@@ -191,12 +233,9 @@ async fn stopping_the_broker_in_the_middle_loses_nothing() {
     clean_up(&settings).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_error_requeues_the_batch_until_it_commits() {
     let _one = BROKER.lock().await;
-    if !broker_ready("a_database_error_requeues").await {
-        return;
-    }
+    support::log_if_asked();
     let settings = broker(&unique_queue("dberror"));
     let messages: Vec<Vec<u8>> = examples::ALL
         .iter()
@@ -230,12 +269,9 @@ async fn a_database_error_requeues_the_batch_until_it_commits() {
     clean_up(&settings).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_too_large_to_store_goes_to_the_dead_letter_queue() {
     let _one = BROKER.lock().await;
-    if !broker_ready("a_message_too_large").await {
-        return;
-    }
+    support::log_if_asked();
     let mut settings = broker(&unique_queue("large"));
     settings.max_message_bytes = 2048;
     let mut site = Site::start(settings.clone());
@@ -258,7 +294,6 @@ async fn a_message_too_large_to_store_goes_to_the_dead_letter_queue() {
     clean_up(&settings).await;
 }
 
-#[test]
 fn the_booth_keeps_its_board_across_a_restart() {
     // No broker: batches straight to the booth, as the demo's feed sends them.
     let mut b = support::TestBooth::with("0.05", |c| {
@@ -293,7 +328,6 @@ fn the_booth_keeps_its_board_across_a_restart() {
     assert_eq!(after, before);
 }
 
-#[test]
 fn a_message_for_a_session_the_store_cannot_read_is_quarantined_and_the_rest_applied() {
     let mut b = support::TestBooth::with("0.05", |c| {
         c.nwave = Some(clearpark::demo::nwave::settings());
@@ -368,7 +402,6 @@ fn cli_config(dir: &Path, queue: &str) {
     std::fs::write(dir.join("config.toml"), text).unwrap();
 }
 
-#[test]
 fn replay_writes_the_same_day_for_the_same_seed_and_publish_checks_every_message_first() {
     let dir = tempfile::tempdir().unwrap();
     cli_config(dir.path(), "clearpark.test.never-used");
@@ -418,12 +451,9 @@ fn replay_writes_the_same_day_for_the_same_seed_and_publish_checks_every_message
     assert!(err.contains("line 1: correction_counter: missing"), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publish_sends_a_json_array_or_lines_to_the_configured_queue() {
     let _one = BROKER.lock().await;
-    if !broker_ready("publish_sends_a_json_array").await {
-        return;
-    }
+    support::log_if_asked();
     let queue = unique_queue("publish");
     let dir = tempfile::tempdir().unwrap();
     cli_config(dir.path(), &queue);
