@@ -1,4 +1,4 @@
-//! The broker side of `tests/nwave.rs`: a booth with the consumer on a queue of its own,
+//! The broker side of `tests/nwave/`: a booth with the consumer on a queue of its own,
 //! publishing, queue depths, clean-up, stopping the broker's app, and the comparison with the
 //! pure rules.
 #![allow(dead_code)]
