@@ -203,6 +203,13 @@ fn parking(session: &Session, quote: Option<&Quote>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::testing::{
+        Gates, IN, JWT_SECRET, REFERENCE_CODE, TOKEN, TestApi, json, request,
+    };
+    use crate::booth::{AttendantCommand, AttendantDone};
+    use axum::http::Method;
+    use chrono::TimeDelta;
+    use std::time::Duration;
 
     fn code(body: &str) -> Result<String, String> {
         qr_data(Ok(Bytes::from(body.to_owned()))).map_err(|e| match e {
@@ -234,5 +241,220 @@ mod tests {
             let why = code(body).unwrap_err();
             assert!(why.contains(says), "{body}: {why}");
         }
+    }
+
+    fn jwt(exp_from_now: i64) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &json!({"sub": "accounting", "exp": crate::booth::clock::now().timestamp() + exp_from_now}),
+            &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn refused_and_malformed_requests_write_nothing() {
+        let mut s = TestApi::start(Gates::None, |_, _| {});
+        let blocked = s.codes.iter().find(|c| c.blocked).unwrap().code.clone();
+        let before = s.dump();
+
+        // Unknown code: exactly the reference's "device not found".
+        let (status, body) = s.find("entrance", "NOT-A-KNOWN-CODE").await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({"status": 0, "data": {}}))
+        );
+        // Refusals: status 0 with the sentence and the code.
+        for (kind, code, reason) in [
+            ("exit", REFERENCE_CODE, "not_inside"),
+            ("entrance", blocked.as_str(), "blocked_account"),
+            ("entrance", "bad\u{1b}[2Jcode", "invalid_code"),
+        ] {
+            let (status, body) = s.find(kind, code).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(body["status"], 0);
+            assert_eq!(body["data"], json!({}));
+            assert_eq!(body["reason"], reason, "{body}");
+            assert!(!body["message"].as_str().unwrap().is_empty());
+        }
+
+        // Missing, wrong, expired credentials: 401 in the reference's shape.
+        let scan = json!({"data": REFERENCE_CODE}).to_string();
+        for token in [
+            None,
+            Some("wrong-token-0000000000".to_string()),
+            Some(jwt(-3600)),
+            Some(format!("{TOKEN}x")),
+        ] {
+            let (status, body) = s
+                .call(
+                    Method::POST,
+                    "/find-device/?type=entrance",
+                    token.as_deref(),
+                    Some(&scan),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            assert_eq!(body, json!({"status": 0, "data": {}}));
+        }
+        // A JWT that has not expired is accepted (on a read, so that nothing is written).
+        let (status, _) = s.get("/clearpark/devices/?limit=1", Some(&jwt(3600))).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Bodies and parameters that are wrong say what is wrong.
+        let cases = [
+            (
+                "?type=entrance",
+                "{\"data\": \"x\"".to_string(),
+                400,
+                "malformed JSON",
+            ),
+            (
+                "?type=entrance",
+                "{\"code\": \"x\"}".to_string(),
+                400,
+                "\"data\" is missing",
+            ),
+            (
+                "?type=entrance",
+                "{\"data\": 4.2}".to_string(),
+                400,
+                "not a whole number",
+            ),
+            (
+                "?type=entrance",
+                "{\"data\": true}".to_string(),
+                400,
+                "not a boolean",
+            ),
+            ("?type=entrance", "[1, 2]".to_string(), 400, "JSON object"),
+            ("?type=entrance", String::new(), 400, "body is empty"),
+            (
+                "?type=sideways",
+                "{\"data\": \"x\"}".to_string(),
+                400,
+                "not entrance or exit",
+            ),
+            ("", "{\"data\": \"x\"}".to_string(), 400, "type is missing"),
+            (
+                "?type=entrance",
+                format!("{{\"data\": \"{}\"}}", "A".repeat(17 * 1024)),
+                413,
+                "over 16384 bytes",
+            ),
+        ];
+        for (query, body, want, says) in cases {
+            let (status, body) = s
+                .call(
+                    Method::POST,
+                    &format!("/find-device/{query}"),
+                    Some(TOKEN),
+                    Some(&body),
+                )
+                .await;
+            assert_eq!(status.as_u16(), want, "{query} {says}");
+            assert_eq!(body["status"], 0);
+            let message = body["message"].as_str().unwrap();
+            assert!(message.contains(says), "{message:?} should say {says:?}");
+        }
+
+        // Wrong method, unknown route: the same envelope.
+        let res = s
+            .send(request(Method::GET, "/find-device/", Some(TOKEN), None))
+            .await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(res.headers()["allow"], "POST");
+        assert_eq!(json(res).await["status"], 0);
+        let (status, body) = s.get("/admin/", Some(TOKEN)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["data"], json!({}));
+
+        // set-ip with a wrong or no key.
+        for path in ["/set-ip/?device_key=not-the-key-0000000", "/set-ip/"] {
+            let (status, body) = s.get(path, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            assert_eq!(body, json!({"status": 0, "data": {}}));
+        }
+
+        assert_eq!(s.dump(), before, "a refused request wrote something");
+        s.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn anti_passback_holds_between_a_lane_scan_and_the_api() {
+        let mut s = TestApi::start(Gates::None, |_, _| {});
+        let code = s.free_code(0);
+        let decided = s
+            .client()
+            .scan(IN, code.clone(), ScanSource::Scanner)
+            .await
+            .unwrap();
+        assert!(
+            matches!(decided.outcome, ScanOutcome::Entered { .. }),
+            "{decided:?}"
+        );
+        let before = s.dump();
+        let (status, body) = s.find("entrance", &code).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["reason"], "already_inside", "{body}");
+        assert_eq!(s.dump(), before);
+
+        s.clock.advance(TimeDelta::minutes(61));
+        let (_, body) = s.find("exit", &code).await;
+        assert_eq!(body["status"], 1);
+        assert_eq!(body["data"]["Parking"]["Minutes"], 61);
+        assert_eq!(body["data"]["Parking"]["TotalPrice"], "3.05");
+        let (_, body) = s.find("exit", &code).await;
+        assert_eq!(body["reason"], "not_inside");
+        s.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_walk_in_ticket_at_the_api_exit_is_told_to_pay_at_the_booth() {
+        let mut s = TestApi::start(Gates::None, |_, _| {});
+        let client = s.client();
+        let done = client
+            .attendant("anna", AttendantCommand::IssueTicket { lane: IN.into() })
+            .await
+            .unwrap()
+            .unwrap();
+        let AttendantDone::TicketIssued {
+            code, ticket_no, ..
+        } = done
+        else {
+            panic!("{done:?}")
+        };
+        s.clock.advance(TimeDelta::minutes(25));
+        let before = s.dump();
+        let (status, body) = s.find("exit", &code).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["status"], 0);
+        assert_eq!(body["reason"], "payment_required");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("{ticket_no:06}")) && message.contains("1.25 TMT"),
+            "{message}"
+        );
+        assert_eq!(
+            s.dump(),
+            before,
+            "nothing is written until the attendant takes the payment"
+        );
+        // The lane now waits for the payment, as after a scan at the lane (the snapshot is
+        // published just after the answer is sent).
+        let mut snapshots = s.running.as_ref().unwrap().snapshots();
+        let waiting = tokio::time::timeout(
+            Duration::from_secs(5),
+            snapshots.wait_for(|snap| snap.lanes[1].awaiting_payment.is_some()),
+        )
+        .await
+        .expect("the exit lane never showed the payment due")
+        .unwrap()
+        .lanes[1]
+            .awaiting_payment
+            .clone()
+            .unwrap();
+        assert_eq!(waiting.ticket_no, ticket_no);
+        s.stop().await;
     }
 }

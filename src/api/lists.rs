@@ -104,6 +104,10 @@ async fn list(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::testing::{Gates, TOKEN, TestApi, t0};
+    use crate::store::attendance::{self, NewAttendance};
+    use crate::store::{DbStructure, Store};
+    use chrono::TimeDelta;
 
     fn q(after_id: Option<&str>, limit: Option<&str>) -> Result<(i64, i64), ApiError> {
         PageQuery {
@@ -121,5 +125,100 @@ mod tests {
         assert!(q(Some("-1"), None).is_err());
         assert!(q(Some("x"), None).is_err());
         assert!(q(None, Some("0")).is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn paging_through_1200_attendances_with_after_id() {
+        let mut s = TestApi::start(Gates::None, |store, _| {
+            let mut store = Store::open(store.path()).unwrap();
+            let tx = store.transaction().unwrap();
+            for i in 0..1200 {
+                let guid = uuid::Uuid::new_v4().to_string();
+                attendance::insert(
+                    &tx,
+                    DbStructure::Saphasap,
+                    &NewAttendance {
+                        guid: &guid,
+                        account_id: 1,
+                        device_id: 1,
+                        type_id: 1 + i % 2,
+                        description: "history",
+                        at: t0() - TimeDelta::minutes(2000 - i),
+                    },
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        });
+        let store = Store::open_read_only(&s.db).unwrap();
+        let in_db: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM tbl_dk_attendance", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(in_db, 1208, "1,200 here and the demo's 8 parked cars");
+
+        let mut after_id = 0;
+        let mut ids = Vec::new();
+        let mut pages = Vec::new();
+        loop {
+            let (status, page) = s
+                .get(
+                    &format!("/clearpark/attendances/?after_id={after_id}"),
+                    Some(TOKEN),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(page["message"], "Info");
+            let rows = page["data"].as_array().unwrap();
+            assert_eq!(page["total"], rows.len());
+            pages.push(rows.len());
+            for row in rows {
+                assert_eq!(
+                    row.as_object().unwrap().len(),
+                    11,
+                    "the reference's eleven columns"
+                );
+                assert!(row["AttDate"].is_string() && row["AttTypeId"].is_i64());
+                ids.push(row["AttId"].as_i64().unwrap());
+            }
+            match page["next_after_id"].as_i64() {
+                Some(next) => after_id = next,
+                None => break,
+            }
+        }
+        assert_eq!(pages, [500, 500, 208]);
+        assert_eq!(ids.len() as i64, in_db);
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ordered by id, no repeats"
+        );
+
+        let (_, page) = s
+            .get("/clearpark/attendances/?limit=100000", Some(TOKEN))
+            .await;
+        assert_eq!(page["total"], 500, "limit is capped");
+        let (_, page) = s
+            .get("/clearpark/attendances/?after_id=1200&limit=3", Some(TOKEN))
+            .await;
+        assert_eq!(page["total"], 3);
+        assert_eq!(page["next_after_id"], 1203);
+        for bad in ["?limit=0", "?after_id=-1", "?after_id=abc", "?limit=ten"] {
+            let (status, body) = s
+                .get(&format!("/clearpark/attendances/{bad}"), Some(TOKEN))
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(body["message"].as_str().unwrap().contains("whole number"));
+        }
+
+        // The other two lists, whole rows with the reference's types.
+        let (_, accounts) = s.get("/clearpark/rp-accs/", Some(TOKEN)).await;
+        assert_eq!(accounts["total"], 21);
+        assert_eq!(accounts["data"][0]["RpAccName"], "bionicccccc");
+        assert_eq!(accounts["data"][0]["RpAccPurchBalanceLimit"], 0.0);
+        let (_, devices) = s.get("/clearpark/devices/?limit=5", Some(TOKEN)).await;
+        assert_eq!(devices["total"], 5);
+        assert_eq!(devices["next_after_id"], 5);
+        assert_eq!(devices["data"][0]["IsAllowed"], true);
+        s.stop().await;
     }
 }

@@ -18,6 +18,8 @@ mod nwave;
 pub mod openapi;
 pub mod readers;
 mod set_ip;
+#[cfg(test)]
+mod testing;
 mod tls;
 
 pub use error::ApiError;
