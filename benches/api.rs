@@ -21,7 +21,7 @@ use clearpark::config::{
 use clearpark::devices::DeviceOptions;
 use clearpark::domain::session::Direction;
 use clearpark::runtime::Running;
-use clearpark::store::{DbStructure, Store, resource};
+use clearpark::store::{DbStructure, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -183,15 +183,7 @@ fn main() {
     };
     let store = Store::open(&db).unwrap();
     let now = SystemClock.now();
-    resource::upsert(
-        store.conn(),
-        RES_GUID,
-        "Parking",
-        "0.05".parse().unwrap(),
-        "TMT",
-        now,
-    )
-    .unwrap();
+    clearpark_testkit::priced(store.conn(), RES_GUID, "0.05", now);
     let codes = clearpark_testkit::drivers(store.conn(), "driver", accounts_n, now);
 
     let rt = tokio::runtime::Builder::new_multi_thread()

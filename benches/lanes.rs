@@ -14,7 +14,7 @@ use clearpark::config::{
 use clearpark::devices::DeviceOptions;
 use clearpark::domain::session::Direction;
 use clearpark::runtime::Running;
-use clearpark::store::{DbStructure, Store, resource};
+use clearpark::store::{DbStructure, Store};
 use clearpark_testkit::gate_end::gate_end;
 use serialport::{SerialPort, TTYPort};
 use std::io::{Read, Write};
@@ -66,15 +66,7 @@ fn main() {
     // The booth's data: a priced resource and one account per pair of scans.
     let store = Store::open(&db).unwrap();
     let now = clearpark::booth::clock::now();
-    resource::upsert(
-        store.conn(),
-        RES_GUID,
-        "Parking",
-        "0.05".parse().unwrap(),
-        "TMT",
-        now,
-    )
-    .unwrap();
+    clearpark_testkit::priced(store.conn(), RES_GUID, "0.05", now);
     let codes = clearpark_testkit::drivers(store.conn(), "bench", scans / 2, now);
 
     // Baseline 2: a bare INSERT + COMMIT on the same file, same pragmas.

@@ -20,7 +20,7 @@ use clearpark::domain::session::Direction;
 use clearpark::nwave::publisher::Publisher;
 use clearpark::nwave::replay::{self, ReplayPlan};
 use clearpark::runtime::Running;
-use clearpark::store::{DbStructure, Store, resource};
+use clearpark::store::{DbStructure, Store};
 use futures_lite::StreamExt;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ExchangeDeleteOptions,
@@ -68,15 +68,12 @@ fn config(db: &Path, broker: Option<BrokerSettings>) -> Config {
 
 fn fresh_store(db: &Path) -> Store {
     let store = Store::open(db).unwrap();
-    resource::upsert(
+    clearpark_testkit::priced(
         store.conn(),
         RES_GUID,
-        "Parking",
-        "0.05".parse().unwrap(),
-        "TMT",
+        "0.05",
         clearpark::booth::clock::now(),
-    )
-    .unwrap();
+    );
     store
 }
 

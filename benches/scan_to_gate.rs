@@ -11,7 +11,7 @@ use clearpark::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
 };
 use clearpark::domain::session::Direction;
-use clearpark::store::{DbStructure, Store, resource};
+use clearpark::store::{DbStructure, Store};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -74,15 +74,7 @@ fn main() {
     };
     let store = Store::open(&db).unwrap();
     let now = clearpark::booth::clock::now();
-    resource::upsert(
-        store.conn(),
-        RES_GUID,
-        "Parking",
-        "0.05".parse().unwrap(),
-        "TMT",
-        now,
-    )
-    .unwrap();
+    clearpark_testkit::priced(store.conn(), RES_GUID, "0.05", now);
     let accounts_n = scans / 2;
     let codes = clearpark_testkit::drivers(store.conn(), "bench", accounts_n.max(1), now);
 

@@ -391,7 +391,7 @@ mod booth_flow {
     use clearpark::runtime::Running;
     use clearpark::store::accounts::{self, NewAccount};
     use clearpark::store::seed::{self, NewCode};
-    use clearpark::store::{DbStructure, Store, resource, sessions};
+    use clearpark::store::{DbStructure, Store, sessions};
     use std::path::PathBuf;
     use std::time::Duration;
     use tokio::sync::watch;
@@ -470,15 +470,7 @@ mod booth_flow {
         let db = dir.path().join("booth.db");
         let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
         let store = Store::open(&db).unwrap();
-        resource::upsert(
-            store.conn(),
-            RES_GUID,
-            "Parking",
-            "0.05".parse().unwrap(),
-            "TMT",
-            t0,
-        )
-        .unwrap();
+        crate::support::priced(store.conn(), RES_GUID, "0.05", t0);
         let account = NewAccount {
             name: "Firmware".into(),
             ..NewAccount::default()

@@ -13,7 +13,7 @@ use clearpark::devices::DeviceOptions;
 use clearpark::devices::gate::protocol::Command;
 use clearpark::domain::session::{Direction, SessionState};
 use clearpark::runtime::Running;
-use clearpark::store::{Store, resource, sessions};
+use clearpark::store::{Store, sessions};
 use support::escpos;
 use support::pty::{DevLink, GateEnd, PATIENCE, PrinterEnd, ScannerEnd};
 use support::{IN, OUT, RES_GUID, t0};
@@ -72,15 +72,7 @@ impl Rig {
             ),
         ];
         let store = Store::open(&config.booth.database).unwrap();
-        resource::upsert(
-            store.conn(),
-            RES_GUID,
-            "Parking",
-            "0.05".parse().unwrap(),
-            "TMT",
-            t0(),
-        )
-        .unwrap();
+        support::priced(store.conn(), RES_GUID, "0.05", t0());
         let clock = ManualClock::new(t0());
         let running = Running::start(
             &config,

@@ -12,9 +12,9 @@ use clearpark::devices::DeviceOptions;
 use clearpark::devices::gate::protocol::{self, Report};
 use clearpark::domain::session::Direction;
 use clearpark::runtime::Running;
+use clearpark::store::Store;
 use clearpark::store::accounts::NewAccount;
 use clearpark::store::seed::{self, NewCode};
-use clearpark::store::{Store, resource};
 use serialport::SerialPort;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -213,15 +213,7 @@ async fn the_console_runs_on_the_simulators_from_scan_to_receipt() {
         ),
     ];
     let store = Store::open(&config.booth.database).unwrap();
-    resource::upsert(
-        store.conn(),
-        RES_GUID,
-        "Parking",
-        "0.05".parse().unwrap(),
-        "TMT",
-        t0(),
-    )
-    .unwrap();
+    support::priced(store.conn(), RES_GUID, "0.05", t0());
     let kerim = NewAccount {
         name: "Kerim".into(),
         ..NewAccount::default()

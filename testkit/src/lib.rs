@@ -116,15 +116,7 @@ impl TestBooth {
         let mut config = config(dir.path().join("booth.db"));
         adjust(&mut config);
         let store = Store::open(&config.booth.database).unwrap();
-        resource::upsert(
-            store.conn(),
-            RES_GUID,
-            "Parking",
-            price.parse().unwrap(),
-            "TMT",
-            t0(),
-        )
-        .unwrap();
+        priced(store.conn(), RES_GUID, price, t0());
         let clock = ManualClock::new(t0());
         let booth = Booth::new(store, &config, Box::new(clock.clone())).unwrap();
         TestBooth {
@@ -195,31 +187,7 @@ impl TestBooth {
 
     /// Every row of every table, as text: to prove that a refused request wrote nothing.
     pub fn dump(&self) -> Vec<String> {
-        let conn = self.conn();
-        let tables: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let mut out = Vec::new();
-        for table in tables {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
-            let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |r| {
-                    let mut cells = Vec::new();
-                    for i in 0..n {
-                        let v: rusqlite::types::Value = r.get(i)?;
-                        cells.push(format!("{v:?}"));
-                    }
-                    Ok(format!("{table}: {}", cells.join(" | ")))
-                })
-                .unwrap();
-            out.extend(rows.map(Result::unwrap));
-        }
-        out
+        dump_conn(self.conn())
     }
 
     pub fn trans_total(&self, account_id: i64) -> Decimal {
@@ -228,6 +196,11 @@ impl TestBooth {
             .unwrap()
             .trans_total
     }
+}
+
+/// The resource `guid` ("Parking") at `price` TMT a minute.
+pub fn priced(conn: &rusqlite::Connection, guid: &str, price: &str, at: DateTime<Utc>) {
+    resource::upsert(conn, guid, "Parking", price.parse().unwrap(), "TMT", at).unwrap();
 }
 
 /// An active account named `name` (plate `REG-{name}`) whose QR holds `code-{name}`.
@@ -292,6 +265,10 @@ pub fn dump_file(path: &std::path::Path) -> Vec<String> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
+    dump_conn(&conn)
+}
+
+fn dump_conn(conn: &rusqlite::Connection) -> Vec<String> {
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .unwrap()

@@ -23,29 +23,25 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use support::RES_GUID;
 use support::harness::{self, Need, block_on, case};
+use support::libtest_mimic::Trial;
 
 fn main() {
-    let broker = Some(Need::Broker);
     harness::main(vec![
-        case(
+        with_broker(
             "shuffled_and_repeated_messages_end_in_the_state_the_rules_give",
-            broker,
-            || block_on(shuffled_and_repeated_messages_end_in_the_state_the_rules_give()),
+            shuffled_and_repeated_messages_end_in_the_state_the_rules_give,
         ),
-        case(
+        with_broker(
             "stopping_the_broker_in_the_middle_loses_nothing",
-            broker,
-            || block_on(stopping_the_broker_in_the_middle_loses_nothing()),
+            stopping_the_broker_in_the_middle_loses_nothing,
         ),
-        case(
+        with_broker(
             "a_database_error_requeues_the_batch_until_it_commits",
-            broker,
-            || block_on(a_database_error_requeues_the_batch_until_it_commits()),
+            a_database_error_requeues_the_batch_until_it_commits,
         ),
-        case(
+        with_broker(
             "a_message_too_large_to_store_goes_to_the_dead_letter_queue",
-            broker,
-            || block_on(a_message_too_large_to_store_goes_to_the_dead_letter_queue()),
+            a_message_too_large_to_store_goes_to_the_dead_letter_queue,
         ),
         case(
             "the_booth_keeps_its_board_across_a_restart",
@@ -62,12 +58,16 @@ fn main() {
             None,
             replay_writes_the_same_day_for_the_same_seed_and_publish_checks_every_message_first,
         ),
-        case(
+        with_broker(
             "publish_sends_a_json_array_or_lines_to_the_configured_queue",
-            broker,
-            || block_on(publish_sends_a_json_array_or_lines_to_the_configured_queue()),
+            publish_sends_a_json_array_or_lines_to_the_configured_queue,
         ),
     ]);
+}
+
+/// An async case that needs the broker, on a runtime of its own.
+fn with_broker<F: Future<Output = ()> + 'static>(name: &str, test: fn() -> F) -> Trial {
+    case(name, Some(Need::Broker), move || block_on(test()))
 }
 
 /// The reference's examples, 10,000 generated messages and two broken ones, in generation order.

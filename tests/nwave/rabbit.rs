@@ -12,7 +12,7 @@ use clearpark::domain::nwave::{Ledger, OverstayLimits};
 use clearpark::domain::session::Direction;
 use clearpark::nwave::publisher::Publisher;
 use clearpark::runtime::Running;
-use clearpark::store::{Store, nwave, resource};
+use clearpark::store::{Store, nwave};
 use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
 use std::path::Path;
@@ -75,15 +75,7 @@ impl Site {
             },
         });
         let store = Store::open(&config.booth.database).unwrap();
-        resource::upsert(
-            store.conn(),
-            RES_GUID,
-            "Parking",
-            "0.05".parse().unwrap(),
-            "TMT",
-            t0(),
-        )
-        .unwrap();
+        super::support::priced(store.conn(), RES_GUID, "0.05", t0());
         let running = Running::start(
             &config,
             store,
