@@ -16,6 +16,7 @@ pub mod remote_io;
 pub mod resource;
 pub mod seed;
 pub mod sessions;
+pub mod snapshot;
 pub mod tickets;
 pub mod time;
 mod wal;
