@@ -7,8 +7,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use clearpark::booth::clock::ManualClock;
 use clearpark::booth::{
-    AttendantCommand, AttendantDone, AttendantError, AttendantRequest, Booth, Effect, Event,
-    GateSignal, ScanDecided, ScanRequest, ScanSource,
+    AttendantCommand, AttendantDone, AttendantError, AttendantRequest, BatchApplied, BatchFailed,
+    Booth, Effect, Event, GateSignal, NwaveBatch, NwaveDelivery, ScanDecided, ScanRequest,
+    ScanSource,
 };
 use clearpark::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
@@ -177,6 +178,26 @@ impl TestBooth {
             reply: Some(tx),
         }));
         (rx.try_recv().unwrap(), effects)
+    }
+
+    /// Hands Nwave messages to the booth as one batch, as the consumer does; what it applied.
+    pub fn nwave(
+        &mut self,
+        payloads: impl IntoIterator<Item = Vec<u8>>,
+    ) -> Result<BatchApplied, BatchFailed> {
+        let (tx, mut rx) = oneshot::channel();
+        let deliveries = payloads
+            .into_iter()
+            .map(|payload| NwaveDelivery {
+                payload,
+                origin: Default::default(),
+            })
+            .collect();
+        self.booth().handle(Event::Nwave(NwaveBatch {
+            deliveries,
+            reply: Some(tx),
+        }));
+        rx.try_recv().unwrap()
     }
 
     pub fn count(&self, table: &str) -> i64 {

@@ -299,23 +299,14 @@ fn the_booth_keeps_its_board_across_a_restart() {
     let mut b = support::TestBooth::with("0.05", |c| {
         c.nwave = Some(clearpark::demo::nwave::settings());
     });
-    let (tx, mut rx) = tokio::sync::oneshot::channel();
-    let deliveries = examples::ALL
-        .iter()
-        .map(|e| e.as_bytes().to_vec())
-        .chain([b"not json".to_vec()])
-        .map(|payload| clearpark::booth::NwaveDelivery {
-            payload,
-            origin: Default::default(),
-        })
-        .collect();
-    b.booth().handle(clearpark::booth::Event::Nwave(
-        clearpark::booth::NwaveBatch {
-            deliveries,
-            reply: Some(tx),
-        },
-    ));
-    let applied = rx.try_recv().unwrap().unwrap();
+    let applied = b
+        .nwave(
+            examples::ALL
+                .iter()
+                .map(|e| e.as_bytes().to_vec())
+                .chain([b"not json".to_vec()]),
+        )
+        .unwrap();
     assert_eq!(applied.messages(), 7);
     assert_eq!(
         (applied.new, applied.quarantined, applied.corrections),
@@ -333,21 +324,8 @@ fn a_message_for_a_session_the_store_cannot_read_is_quarantined_and_the_rest_app
         c.nwave = Some(clearpark::demo::nwave::settings());
     });
     let batch = |b: &mut support::TestBooth, payloads: &[&str]| {
-        let (tx, mut rx) = tokio::sync::oneshot::channel();
-        let deliveries = payloads
-            .iter()
-            .map(|p| clearpark::booth::NwaveDelivery {
-                payload: p.as_bytes().to_vec(),
-                origin: Default::default(),
-            })
-            .collect();
-        b.booth().handle(clearpark::booth::Event::Nwave(
-            clearpark::booth::NwaveBatch {
-                deliveries,
-                reply: Some(tx),
-            },
-        ));
-        rx.try_recv().unwrap().unwrap()
+        b.nwave(payloads.iter().map(|p| p.as_bytes().to_vec()))
+            .unwrap()
     };
     batch(&mut b, &[examples::START]);
     // Someone edits the database by hand and breaks the session's stored edges.
