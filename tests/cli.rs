@@ -432,16 +432,11 @@ async fn sighup_reopens_the_log_and_a_second_signal_stops_at_once() {
     );
     let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
     let wait_for_text = |path: &Path, text: &str| {
-        let started = std::time::Instant::now();
-        while !read(path).contains(text) {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "no {text:?} in {}: {}",
-                path.display(),
-                read(path)
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        support::wait::until(
+            Duration::from_secs(30),
+            || read(path).contains(text),
+            || format!("no {text:?} in {}: {}", path.display(), read(path)),
+        )
     };
     tokio::task::block_in_place(|| wait_for_text(&log, "API on http://"));
     let text = read(&log);
@@ -461,21 +456,23 @@ async fn sighup_reopens_the_log_and_a_second_signal_stops_at_once() {
         "the new file starts afresh"
     );
 
-    // A request that never finishes holds the clean stop (the server gives it a grace period);
-    // the second signal does not wait for it.
+    // A request under way holds the clean stop (the server gives it a grace period); the second
+    // signal does not wait for it. Its body is announced and never sent: the server's
+    // `100 Continue` says the handler is reading it, so the stop is asked with it in flight.
     let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    // A whole request first, answered: the server has taken the connection in.
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let head = format!(
+        "POST /find-device/?type=entrance HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {SERVICE_TOKEN}\r\nContent-Type: application/json\r\n\
+         Content-Length: 64\r\nExpect: 100-continue\r\n\r\n"
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
     let mut answer = [0u8; 512];
     let n = slow.read(&mut answer).await.unwrap();
-    assert!(answer[..n].starts_with(b"HTTP/1.1 200"));
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
-    // The scenario: the half-sent request is with the server before the stop is asked.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        answer[..n].starts_with(b"HTTP/1.1 100 Continue"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
     booth.signal("TERM");
     tokio::task::block_in_place(|| wait_for_text(&log, "SIGTERM: stopping once"));
     booth.signal("TERM");

@@ -115,14 +115,11 @@ fn demo_console_in_a_real_terminal() {
     tmux.keys(&["y"]);
     tmux.wait_for("the result", |s| s.contains("audited"));
     let db = demo_dir.join("clearpark.db");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !audit_reasons(&db).contains(&"loop detector broken".to_string()) {
-        assert!(
-            Instant::now() < deadline,
-            "the override is not in the audit log"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    clearpark_testkit::wait::until(
+        Duration::from_secs(10),
+        || audit_reasons(&db).contains(&"loop detector broken".to_string()),
+        || "the override is not in the audit log".into(),
+    );
 
     tmux.keys(&["q"]);
     tmux.wait_for("the quit question", |s| s.contains("Quit clearpark?"));

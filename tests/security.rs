@@ -258,18 +258,13 @@ queue = "clearpark.security-test"
         "{statuses:?}"
     );
     // The Nwave consumer has tried (and failed) to log in with its password.
-    let started = std::time::Instant::now();
-    while !std::fs::read_to_string(&log_path)
-        .unwrap()
-        .contains("Nwave consumer disconnected")
-    {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "the consumer never tried the broker: {}",
-            std::fs::read_to_string(&log_path).unwrap()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let log = || std::fs::read_to_string(&log_path).unwrap();
+    support::wait::until_async(
+        std::time::Duration::from_secs(30),
+        || log().contains("Nwave consumer disconnected"),
+        || format!("the consumer never tried the broker: {}", log()),
+    )
+    .await;
     let status = child.interrupt();
     assert!(status.success(), "{status:?}");
 

@@ -5,7 +5,7 @@
 //!
 //! A file using it is a `[[test]]` with `harness = false` whose `main` lists its cases:
 //!
-//! ```ignore
+//! ```text
 //! fn main() {
 //!     harness::main(vec![
 //!         harness::case("plain", None, plain),

@@ -28,6 +28,7 @@ pub mod harness;
 pub mod proc_stat;
 pub mod process;
 pub mod pty;
+pub mod wait;
 
 /// The runner under [`harness`], for a file that builds its cases itself.
 pub use libtest_mimic;

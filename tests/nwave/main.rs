@@ -20,10 +20,11 @@ use clearpark::store::{Store, nwave};
 use rabbit::*;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::RES_GUID;
 use support::harness::{self, Need, block_on, case};
 use support::libtest_mimic::Trial;
+use support::wait;
 
 fn main() {
     harness::main(vec![
@@ -153,10 +154,18 @@ async fn shuffled_and_repeated_messages_end_in_the_state_the_rules_give() {
         let total = site.snapshot().nwave.unwrap().occupancy.total;
         (total.positions, total.taken)
     };
-    let until = Instant::now() + Duration::from_secs(10);
-    while counts(&site) != (rules.positions, rules.taken) && Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait::until_async(
+        Duration::from_secs(10),
+        || counts(&site) == (rules.positions, rules.taken),
+        || {
+            format!(
+                "{:?} bays and taken, not {:?}",
+                counts(&site),
+                (rules.positions, rules.taken)
+            )
+        },
+    )
+    .await;
     assert_eq!(counts(&site), (rules.positions, rules.taken));
     assert!(rules.taken > 0 && rules.free > 0, "{rules:?}");
     site.stop().await;
@@ -188,45 +197,34 @@ async fn stopping_the_broker_in_the_middle_loses_nothing() {
     // The queue exists (durable) before the booth starts; everything is published first.
     publish(&settings, &arrivals).await;
     let mut site = Site::start(settings.clone());
-    let started = Instant::now();
-    loop {
-        let done = site.snapshot().nwave.map_or(0, |v| v.totals.messages());
-        if done >= 2000 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "only {done} applied"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let applied = |site: &Site| site.snapshot().nwave.map_or(0, |v| v.totals.messages());
+    wait::until_async(
+        Duration::from_secs(120),
+        || applied(&site) >= 2000,
+        || format!("only {} applied", applied(&site)),
+    )
+    .await;
     {
         let stopped = tokio::task::block_in_place(BrokerAppStopped::stop);
         // The screen shows the link down while the broker is away.
-        let started = Instant::now();
-        while matches!(site.link(), NwaveLink::Connected { .. }) {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "{:?}",
-                site.link()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait::until_async(
+            Duration::from_secs(30),
+            || !matches!(site.link(), NwaveLink::Connected { .. }),
+            || format!("{:?}", site.link()),
+        )
+        .await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         let applied_while_down = site.snapshot().nwave.unwrap().totals.messages();
         assert!(applied_while_down < arrivals.len() as u64);
         tokio::task::block_in_place(|| drop(stopped));
     }
     wait_until_drained(&settings.queue, Duration::from_secs(300)).await;
-    let started = Instant::now();
-    while !matches!(site.link(), NwaveLink::Connected { .. }) {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{:?}",
-            site.link()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait::until_async(
+        Duration::from_secs(60),
+        || matches!(site.link(), NwaveLink::Connected { .. }),
+        || format!("{:?}", site.link()),
+    )
+    .await;
     site.stop().await;
     assert_matches(site.db(), &expected);
     assert_eq!(ready_messages(&settings, &settings.queue).await, 0);
@@ -250,14 +248,12 @@ async fn a_database_error_requeues_the_batch_until_it_commits() {
     let locker = rusqlite::Connection::open(site.db()).unwrap();
     locker.execute_batch("BEGIN IMMEDIATE").unwrap();
     publish(&settings, &messages).await;
-    let started = Instant::now();
-    while site.snapshot().nwave.unwrap().failed_batches == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no batch failed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait::until_async(
+        Duration::from_secs(30),
+        || site.snapshot().nwave.unwrap().failed_batches > 0,
+        || "no batch failed".into(),
+    )
+    .await;
     // Nothing was acknowledged: the batch went back to the queue (or is about to come again).
     let depth = tokio::task::block_in_place(|| queue_depth(&settings.queue)).unwrap();
     assert_eq!(depth.0 + depth.1, messages.len() as u64, "{depth:?}");
