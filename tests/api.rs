@@ -136,7 +136,7 @@ impl Server {
     fn free_code(&self, nth: usize) -> String {
         self.codes
             .iter()
-            .filter(|c| !c.inside && !c.blocked && c.code != REFERENCE_CODE)
+            .filter(|c| c.is_free() && c.code != REFERENCE_CODE)
             .nth(nth)
             .unwrap()
             .code

@@ -238,7 +238,7 @@ impl TestApi {
     pub fn free_code(&self, nth: usize) -> String {
         self.codes
             .iter()
-            .filter(|c| !c.inside && !c.blocked && c.code != REFERENCE_CODE)
+            .filter(|c| c.is_free() && c.code != REFERENCE_CODE)
             .nth(nth)
             .unwrap()
             .code

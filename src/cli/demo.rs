@@ -212,7 +212,7 @@ impl DemoApi {
         // The reference's device and two more parked nowhere, for the person at the keyboard.
         let mut kept = Vec::new();
         codes.retain(|c| {
-            let keep = kept.len() < 3 && !c.inside && !c.blocked;
+            let keep = kept.len() < 3 && c.is_free();
             if keep {
                 kept.push(c.clone());
             }

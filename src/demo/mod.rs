@@ -73,6 +73,13 @@ pub struct DemoCode {
     pub blocked: bool,
 }
 
+impl DemoCode {
+    /// Neither parked nor blocked: its next scan at an entrance lets the car in.
+    pub fn is_free(&self) -> bool {
+        !self.inside && !self.blocked
+    }
+}
+
 const NAMES: &[(&str, &str)] = &[
     ("Aýna Berdiýewa", "AG 1042 AG"),
     ("Merdan Orazow", "AG 7731 AG"),

@@ -1,6 +1,5 @@
-//! Every row of every table as text, in a stable order: what a test compares before and after
-//! a refused request to show that it wrote nothing, and what a support person diffs between two
-//! copies of a booth's database.
+//! Every row of every table as text, in a stable order: what the tests compare before and after
+//! a refused request to show that it wrote nothing.
 
 use super::Result;
 use rusqlite::Connection;

@@ -14,9 +14,12 @@
 //! }
 //! ```
 
+use lapin::uri::AMQPUri;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::future::Future;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A service a case cannot run without.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,17 +76,18 @@ pub fn firmware_files() -> (PathBuf, PathBuf) {
 
 fn broker_missing() -> Option<String> {
     let url = broker_url();
-    // The AMQP port answering is what the cases need first; they connect with the client.
-    let address = url
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or("127.0.0.1:5672")
-        .to_owned();
-    let reachable = std::net::ToSocketAddrs::to_socket_addrs(&address)
+    // The AMQP port answering is what the cases need first; they connect with the client (whose
+    // refused connection takes seconds to report, too long to ask for every case).
+    let uri: AMQPUri = match url.parse() {
+        Ok(uri) => uri,
+        Err(e) => return Some(format!("{url} is not an AMQP URL: {e}")),
+    };
+    let address = (uri.authority.host.as_str(), uri.authority.port);
+    let reachable = address
+        .to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
-        .map(|addr| std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)));
+        .map(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(2)));
     match reachable {
         Some(Ok(_)) => {}
         Some(Err(e)) => return Some(format!("no RabbitMQ at {url}: {e}")),

@@ -209,7 +209,7 @@ impl TestBooth {
 
     /// Every row of every table, as text: to prove that a refused request wrote nothing.
     pub fn dump(&self) -> Vec<String> {
-        dump_conn(self.conn())
+        clearpark::store::snapshot::every_row(self.conn()).unwrap()
     }
 
     pub fn trans_total(&self, account_id: i64) -> Decimal {
@@ -287,9 +287,5 @@ pub fn dump_file(path: &std::path::Path) -> Vec<String> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
-    dump_conn(&conn)
-}
-
-fn dump_conn(conn: &rusqlite::Connection) -> Vec<String> {
-    clearpark::store::snapshot::every_row(conn).unwrap()
+    clearpark::store::snapshot::every_row(&conn).unwrap()
 }
