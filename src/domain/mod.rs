@@ -1,7 +1,8 @@
 //! The booth's rules as pure functions and types. Nothing here does I/O or reads the clock: the
 //! booth passes in what the store holds and the time, and writes back what the rules decide.
 //!
-//! * [`pricing`] — per-minute price of a stay, exact decimal.
+//! * [`pricing`] — per-minute price of a stay, exact decimal, and money rounding.
+//! * [`tariff`] — the price board: tariffs, their versions and rules, and the priced breakdown.
 //! * [`qr`] — validation of scanned codes before any lookup.
 //! * [`repeat`] — the same code again on a lane within 2 s is one scan.
 //! * [`nwave`] — Nwave sensor sessions: validation, corrections, occupancy and overstay.
@@ -15,3 +16,4 @@ pub mod qr;
 pub mod receipt;
 pub mod repeat;
 pub mod session;
+pub mod tariff;
