@@ -1,4 +1,4 @@
--- clearpark schema, version 2 (PRAGMA user_version = 2).
+-- clearpark schema, version 3 (PRAGMA user_version = 3).
 --
 -- The single source of the booth's database. `clearpark` applies it to a new file on open, inside
 -- one transaction, and then sets `PRAGMA user_version`; a later version adds a file under
@@ -159,6 +159,50 @@ CREATE TABLE tbl_mg_arap_attandence (
 );
 CREATE INDEX arap_attendance_account ON tbl_mg_arap_attandence ("RpAccId", "AttDate");
 
+-- Tariffs (docs/tariffs.md): the price board. A tariff has a name and a currency; its rules
+-- (JSON, docs/tariffs.md) are versioned: a change is a new version in force from
+-- `effective_from`, and a session keeps the version it entered under.
+CREATE TABLE tariff (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT    NOT NULL UNIQUE,
+    currency     TEXT    NOT NULL,
+    description  TEXT,
+    created_at   TEXT    NOT NULL
+);
+
+CREATE TABLE tariff_version (
+    id              INTEGER PRIMARY KEY,
+    tariff_id       INTEGER NOT NULL REFERENCES tariff (id),
+    version         INTEGER NOT NULL CHECK (version >= 1),
+    effective_from  TEXT    NOT NULL,
+    rules           TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    created_by      TEXT    NOT NULL,
+    UNIQUE (tariff_id, version)
+);
+
+-- Which tariff prices whom: by RpAccTypeId or ResPriceGroupId (`key`), walk-in tickets, and the
+-- default (`key` 0 for those two).
+CREATE TABLE tariff_assignment (
+    kind       TEXT    NOT NULL CHECK (kind IN ('default', 'walkin', 'account_type', 'price_group')),
+    key        INTEGER NOT NULL DEFAULT 0,
+    tariff_id  INTEGER NOT NULL REFERENCES tariff (id),
+    PRIMARY KEY (kind, key)
+);
+
+-- Shops' validation codes: scanned at an exit before the ticket, or typed by the attendant,
+-- each takes free minutes or a percentage off one stay.
+CREATE TABLE validation_code (
+    id            INTEGER PRIMARY KEY,
+    code          TEXT    NOT NULL UNIQUE,
+    shop          TEXT    NOT NULL,
+    free_minutes  INTEGER CHECK (free_minutes > 0),
+    percent_off   TEXT,                      -- decimal text, 0 to 100
+    active        INTEGER NOT NULL DEFAULT 1,
+    created_at    TEXT    NOT NULL,
+    CHECK ((free_minutes IS NULL) <> (percent_off IS NULL))
+);
+
 -- Walk-in tickets the attendant issues at an entrance. `code` is what the ticket's QR holds and
 -- what the exit scanner reads; `ticket_no` is the number printed on it (gap-free, from 1).
 CREATE TABLE walkin_ticket (
@@ -197,6 +241,8 @@ CREATE TABLE parking_session (
     receipt_no                INTEGER UNIQUE,
     created_at                TEXT    NOT NULL,
     updated_at                TEXT    NOT NULL,
+    tariff_version_id         INTEGER REFERENCES tariff_version (id),   -- the tariff that prices it, fixed at entrance
+    validation_id             INTEGER REFERENCES validation_code (id),  -- a shop's validation, at most one
     CHECK (("RpAccId" IS NULL) <> (ticket_id IS NULL))
 );
 -- Anti-passback, enforced by the database too: one open session per account and per ticket.
@@ -206,10 +252,12 @@ CREATE INDEX session_state ON parking_session (state, "AttStartDate");
 
 -- Receipts, numbered without gaps: the number is taken in the same transaction that closes the
 -- session, so a rollback takes both back. `document` is the receipt as printed (JSON), for reprints.
+-- A stay has one receipt, or two when a car that paid came back after its exit grace and paid
+-- the extra time.
 CREATE TABLE receipt (
     receipt_no      INTEGER PRIMARY KEY,
     guid            TEXT    NOT NULL UNIQUE,
-    session_id      INTEGER NOT NULL UNIQUE REFERENCES parking_session (id),
+    session_id      INTEGER NOT NULL REFERENCES parking_session (id),
     issued_at       TEXT    NOT NULL,
     total           TEXT    NOT NULL,   -- decimal text, 2 decimals
     currency        TEXT    NOT NULL,
@@ -217,6 +265,7 @@ CREATE TABLE receipt (
     document        TEXT    NOT NULL
 );
 CREATE INDEX receipt_issued ON receipt (issued_at);
+CREATE INDEX receipt_session ON receipt (session_id);
 
 -- Every attendant override and every attendant action that moves a barrier or money.
 CREATE TABLE audit_log (

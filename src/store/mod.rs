@@ -17,6 +17,7 @@ pub mod resource;
 pub mod seed;
 pub mod sessions;
 pub mod snapshot;
+pub mod tariffs;
 pub mod tickets;
 pub mod time;
 mod wal;
@@ -32,11 +33,14 @@ use std::time::Duration;
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// `PRAGMA user_version` of [`SCHEMA_SQL`].
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Steps from an older schema version to the next, `(from, sql)`, applied in order: step
 /// `(n, sql)` brings version `n` to `n + 1` (`migrations/<n + 1>.sql`).
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/2.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/2.sql")),
+    (2, include_str!("../../migrations/3.sql")),
+];
 
 /// How long a connection waits for another process's lock (a CLI command beside the booth).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -343,28 +347,106 @@ mod tests {
                 .unwrap()
         };
         {
-            // Version 1 as it was: the same tables with two indexes on positions.
-            let store = Store::open(&path).unwrap();
-            store
-                .conn()
-                .execute_batch(
-                    "CREATE INDEX nwave_position_group ON nwave_position (group_id, group_custom_id);
-                     CREATE INDEX nwave_position_session ON nwave_position (session_id);
-                     INSERT INTO audit_log (at, actor, action, reason)
-                         VALUES ('2026-01-01 00:00:00', 'a', 'b', 'c');
-                     PRAGMA user_version = 1;",
-                )
-                .unwrap();
-            assert_eq!(indexes(&store).len(), 2);
+            // Version 1 as it was: version 2's tables with two indexes on positions.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V2).unwrap();
+            conn.execute_batch(
+                "CREATE INDEX nwave_position_group ON nwave_position (group_id, group_custom_id);
+                 CREATE INDEX nwave_position_session ON nwave_position (session_id);
+                 INSERT INTO audit_log (at, actor, action, reason)
+                     VALUES ('2026-01-01 00:00:00', 'a', 'b', 'c');
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert!(indexes(&store).is_empty(), "{:?}", indexes(&store));
         let kept: i64 = store
             .conn()
             .query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
             .unwrap();
         assert_eq!(kept, 1);
+    }
+
+    /// `schema.sql` as version 2 had it, for the migrations' tests.
+    const SCHEMA_V2: &str = include_str!("testdata/schema-v2.sql");
+
+    /// Every table's columns as `(table, column, type, notnull, default, pk)`, and every index.
+    fn shape(conn: &Connection) -> (Vec<String>, Vec<String>) {
+        let mut tables = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        let names: Vec<String> = tables
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let mut columns = Vec::new();
+        for table in &names {
+            let mut info = conn
+                .prepare(&format!("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}')"))
+                .unwrap();
+            let rows = info
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{table}.{} {} {} {:?} {}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, i64>(4)?
+                    ))
+                })
+                .unwrap();
+            columns.extend(rows.map(Result::unwrap));
+        }
+        let mut idx = conn
+            .prepare(
+                "SELECT tbl_name || '.' || name FROM sqlite_schema WHERE type = 'index' ORDER BY 1",
+            )
+            .unwrap();
+        let indexes = idx
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        (columns, indexes)
+    }
+
+    #[test]
+    fn a_version_2_database_comes_forward_with_its_sessions_and_receipts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("booth.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V2).unwrap();
+            conn.execute_batch(
+                r#"INSERT INTO walkin_ticket VALUES (1, 1, 'CPT-1', 'in-1', '2026-12-01 10:00:00', 'ann');
+                   INSERT INTO parking_session (id, guid, ticket_id, state, entry_lane, exit_lane,
+                       "AttStartDate", "AttEndDate", minutes, "ResPrice", "TotalPrice", currency,
+                       entrance_remaining_tries, exit_remaining_tries, payment_method, receipt_no,
+                       created_at, updated_at)
+                   VALUES (1, 'g', 1, 'closed', 'in-1', 'out-1', '2026-12-01 10:00:00',
+                       '2026-12-01 10:08:00', 8, '0.05', '0.40', 'TMT', 3, 3, 'cash', 1,
+                       '2026-12-01 10:00:00', '2026-12-01 10:08:00');
+                   INSERT INTO receipt VALUES (1, 'r', 1, '2026-12-01 10:08:00', '0.40', 'TMT', 'cash', '{}');
+                   PRAGMA user_version = 2;"#,
+            )
+            .unwrap();
+        }
+        let migrated = Store::open(&path).unwrap();
+        let fresh = Store::open(&dir.path().join("fresh.db")).unwrap();
+        assert_eq!(shape(migrated.conn()), shape(fresh.conn()));
+        let kept: (i64, String) = migrated
+            .conn()
+            .query_row(
+                "SELECT r.receipt_no, s.\"TotalPrice\" FROM receipt r JOIN parking_session s ON s.id = r.session_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (1, "0.40".into()));
     }
 
     #[test]
