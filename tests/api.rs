@@ -222,7 +222,8 @@ async fn the_reference_curl_flow_enters_then_exits_with_the_price() {
     assert_eq!(
         data["Parking"],
         json!({"AttStartDate": "2026-11-23 10:00:00", "AttEndDate": null, "Minutes": null,
-               "ResPrice": "0.05", "TotalPrice": null, "Currency": "TMT"})
+               "ResPrice": "0.05", "TotalPrice": null, "Currency": "TMT",
+               "Tariff": "standard", "TariffVersion": 1, "Breakdown": null})
     );
 
     // 435 s later, at the exit (through the reference's /api prefix): 8 minutes, 0.40.
@@ -245,7 +246,10 @@ async fn the_reference_curl_flow_enters_then_exits_with_the_price() {
     assert_eq!(
         body["data"]["Parking"],
         json!({"AttStartDate": "2026-11-23 10:00:00", "AttEndDate": "2026-11-23 10:07:15",
-               "Minutes": 8, "ResPrice": "0.05", "TotalPrice": "0.40", "Currency": "TMT"})
+               "Minutes": 8, "ResPrice": "0.05", "TotalPrice": "0.40", "Currency": "TMT",
+               "Tariff": "standard", "TariffVersion": 1,
+               "Breakdown": [{"kind": "period", "label": "Every: 8 × 1 min at 0.05",
+                              "count": 8, "amount": "0.40"}]})
     );
     assert_eq!(body["data"]["RpAccTransTotal"], "0.40");
 

@@ -327,6 +327,8 @@ fn lost_ticket_is_closed_at_the_fee_and_audited() {
         panic!()
     };
     b.gate(IN, GateSignal::Passed);
+    // 30 hours at 0.05 a minute is 90.00: more than the 20.00 fee, so a lost ticket pays the
+    // stay (the standard tariff's rule is the fee or the stay, whichever is more).
     b.clock.advance(TimeDelta::hours(30));
     let (done, effects) = b.attendant(AttendantCommand::LostTicket {
         lane: OUT.into(),
@@ -336,10 +338,13 @@ fn lost_ticket_is_closed_at_the_fee_and_audited() {
     let AttendantDone::LostTicketClosed { total, .. } = done.unwrap() else {
         panic!()
     };
-    assert_eq!(total.to_string(), "20.00");
+    assert_eq!(total.to_string(), "90.00");
     assert!(opens_gate(&effects, OUT));
     let text = printed(&effects)[0].document.plain_text().join("\n");
-    assert!(text.contains("lost ticket fee"), "{text}");
+    assert!(
+        text.contains("Lost ticket: 20.00 or the stay, whichever is more: 0.00 TMT"),
+        "{text}"
+    );
     let s = sessions::get(b.conn(), session_id).unwrap().unwrap();
     assert!(s.lost_ticket);
     assert_eq!(s.payment_method, Some(PaymentMethod::Card));
@@ -350,10 +355,15 @@ fn lost_ticket_is_closed_at_the_fee_and_audited() {
         ticket_no: None,
         method: PaymentMethod::Cash,
     });
-    assert!(matches!(
-        done.unwrap(),
-        AttendantDone::LostTicketClosed { ticket_no: 2, .. }
-    ));
+    let AttendantDone::LostTicketClosed {
+        ticket_no: 2,
+        total,
+        ..
+    } = done.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(total.to_string(), "20.00", "a short stay pays the fee");
     // A ticket that already left cannot be closed again.
     let (done, _) = b.attendant(AttendantCommand::LostTicket {
         lane: OUT.into(),

@@ -498,6 +498,7 @@ mod booth_flow {
             ],
             api: None,
             nwave: None,
+            tariffs: Default::default(),
         };
         let clock = ManualClock::new(t0);
         let running = Running::start(

@@ -337,10 +337,18 @@ async fn an_exit_prints_a_receipt_with_the_total_a_qr_of_its_id_and_a_cut() {
         .find(|l| l.starts_with("TOTAL"))
         .expect("a TOTAL line");
     assert!(total.ends_with(" 0.40 TMT"), "{total:?}");
+    // The tariff and how it reached the total, line by line.
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("Billed minutes") && l.ends_with(" 8"))
+            .any(|l| l.starts_with("Tariff") && l.ends_with(" standard v1")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Every: 8 × 1 min at 0.05") && l.ends_with(" 0.40 TMT")),
+        "{lines:?}"
     );
     let guid: String = rig
         .db()

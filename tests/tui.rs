@@ -52,6 +52,19 @@ fn help_prompts_and_qr_overlays() {
     press(&mut app, &typed("broken loop"));
     insta::assert_snapshot!("reason_prompt_80x24", render(&app, 80, 24));
     press(&mut app, &[Key::Esc]);
+    // Taking the payment waiting at out-1: the tariff's breakdown above the question.
+    press(&mut app, &[Key::Char('p')]);
+    let screen = render(&app, 80, 24);
+    for needle in [
+        "Tariff visitor v1",
+        "0–60 min: 1 × 1 h at 2.00",
+        "Total",
+        "3.00 TMT",
+    ] {
+        assert!(screen.contains(needle), "{needle:?} missing from\n{screen}");
+    }
+    insta::assert_snapshot!("pay_prompt_80x24", screen);
+    press(&mut app, &[Key::Esc]);
     press(&mut app, &[Key::Char('4'), Key::Enter]);
     insta::assert_snapshot!("accounts_qr_160x48", render(&app, 160, 48));
 }
@@ -66,12 +79,12 @@ fn the_dashboard_shows_lanes_payments_revenue_and_alerts() {
         "inside 57/120",
         "today 303.30 TMT",
         "in-1",
-        "PAY 4.15 TMT #000017",
+        "PAY 3.00 TMT #000017",
         "in-2 gate offline",
         "out-1 printer offline",
         "account   38",
         "already_inside",
-        " p  pay 4.15 TMT",
+        " p  pay 3.00 TMT",
     ] {
         assert!(screen.contains(needle), "{needle:?} missing from\n{screen}");
     }
@@ -226,7 +239,7 @@ fn sessions_filter_sort_and_views_load_their_lists() {
     let by_price = app.visible_sessions();
     let prices: Vec<_> = by_price
         .iter()
-        .map(|s| clearpark::tui::model::price_so_far(s, app.now).total)
+        .map(|s| s.price_so_far(app.config.timezone, app.now).total)
         .collect();
     assert!(
         prices.windows(2).all(|w| w[0] >= w[1]),

@@ -9,6 +9,7 @@ use super::error::{ApiError, envelope};
 use crate::domain::model::Session;
 use crate::domain::pricing;
 use crate::domain::session::SessionState;
+use crate::domain::tariff::Stay;
 use crate::store::read::DriverSession;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -30,34 +31,46 @@ pub async fn current_session(
         .readers()
         .read(move |reader| reader.driver_session(&token))
         .await?;
-    let Some(DriverSession { session, code }) = found else {
+    let Some(found) = found else {
         return Err(ApiError::Unauthorized);
     };
-    let Some(session) = session else {
+    let Some(session) = &found.session else {
         return Err(ApiError::NotFound(
             "no open parking session for this account".into(),
         ));
     };
     Ok(envelope(
         StatusCode::OK,
-        body(&state, &session, code, state.now()),
+        body(&state, &found, session, state.now()),
     ))
 }
 
-/// The price so far: what an exit now would charge; once charged (exiting), the charge.
-fn amount(session: &Session, now: DateTime<Utc>) -> String {
+/// The price so far under the session's tariff: what an exit now would charge; once charged
+/// (exiting), the charge.
+fn amount(
+    found: &DriverSession,
+    session: &Session,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> String {
     let amount = match (session.state, session.total) {
         (SessionState::Exiting | SessionState::Closed, Some(total)) => total,
         _ => {
-            pricing::so_far(session.start, now, session.price_per_minute)
-                .0
-                .total
+            let stay = Stay {
+                start: session.start,
+                end: now,
+                resource_price: session.price_per_minute,
+                tz,
+                lost_ticket: false,
+                validation: found.validation.as_ref(),
+            };
+            pricing::so_far(found.tariff.as_ref(), &stay).0.total
         }
     };
     pricing::round_money(amount).to_string()
 }
 
-fn body(state: &ApiState, session: &Session, code: Option<String>, now: DateTime<Utc>) -> Value {
+fn body(state: &ApiState, found: &DriverSession, session: &Session, now: DateTime<Utc>) -> Value {
     let site = state.site();
     let access_points: Vec<Value> = state
         .config()
@@ -73,7 +86,7 @@ fn body(state: &ApiState, session: &Session, code: Option<String>, now: DateTime
         })
         .collect();
     json!({
-        "amount": amount(session, now),
+        "amount": amount(found, session, site.timezone, now),
         "currency": session.currency,
         "parking_session": {
             "id": session.id,
@@ -93,7 +106,7 @@ fn body(state: &ApiState, session: &Session, code: Option<String>, now: DateTime
             "type": "session_access",
             // The booth opens its barriers for this code at the lanes' scanners: the app
             // shows it as a QR code.
-            "access_command": code,
+            "access_command": found.code,
             "is_online": false,
             "start_time": iso(session.start),
             "end_time": session.end.map(iso),

@@ -8,6 +8,7 @@ use crate::booth::{ScanOutcome, ScanSource};
 use crate::domain::model::Session;
 use crate::domain::pricing::Quote;
 use crate::domain::session::Refusal;
+use crate::domain::tariff::TariffRef;
 use crate::store::read::{Table, format_time};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -69,10 +70,31 @@ pub async fn find_device(
                 }),
             ));
         }
+        ScanOutcome::ValidationHeld { shop, grant } => {
+            return Ok(envelope(
+                StatusCode::OK,
+                json!({
+                    "status": 0,
+                    "data": {},
+                    "message": format!("Validated by {shop}: {grant}. Scan the ticket or code next."),
+                    "reason": "validation_held",
+                }),
+            ));
+        }
         ScanOutcome::Entered { session, .. } => (session, None),
         ScanOutcome::Exited { session, quote, .. } => (session, Some(quote)),
     };
-    let parking = parking(&session, quote.as_ref());
+    // An entrance names the tariff it entered under; an exit, the one that priced it.
+    let tariff = match (&quote, session.tariff_version_id) {
+        (Some(q), _) => q.tariff.clone(),
+        (None, Some(id)) => state
+            .readers()
+            .read(move |reader| reader.tariff_version(id))
+            .await?
+            .map(|v| v.reference()),
+        (None, None) => None,
+    };
+    let parking = parking(&session, quote.as_ref(), tariff.as_ref());
     let data = match (decided.account, decided.device) {
         (Some(account), Some(device)) => {
             let (account_row, device_row) = state
@@ -189,7 +211,9 @@ fn refused(refusal: &Refusal) -> Value {
 
 /// `Parking`: the stay so far. On an entrance only the start, the price per minute and the
 /// currency are known; on an exit, everything the receipt shows.
-fn parking(session: &Session, quote: Option<&Quote>) -> Value {
+/// The reference's `Parking` block, and the tariff that prices the stay with, at an exit, the
+/// lines that explain `TotalPrice` (docs/tariffs.md).
+fn parking(session: &Session, quote: Option<&Quote>, tariff: Option<&TariffRef>) -> Value {
     json!({
         "AttStartDate": format_time(session.start),
         "AttEndDate": quote.map(|q| format_time(q.end)),
@@ -197,6 +221,14 @@ fn parking(session: &Session, quote: Option<&Quote>) -> Value {
         "ResPrice": session.price_per_minute.to_string(),
         "TotalPrice": quote.map(|q| q.total.to_string()),
         "Currency": session.currency,
+        "Tariff": tariff.map(|t| t.name.clone()),
+        "TariffVersion": tariff.map(|t| t.version),
+        "Breakdown": quote.map(|q| q.lines.iter().map(|l| json!({
+            "kind": l.kind,
+            "label": l.label,
+            "count": l.count,
+            "amount": l.amount.to_string(),
+        })).collect::<Vec<_>>()),
     })
 }
 

@@ -75,6 +75,8 @@ struct Inner {
 /// The site as the driver's app sees it.
 pub struct Site {
     pub name: String,
+    /// Where the tariffs' bands and calendar days are.
+    pub timezone: chrono_tz::Tz,
     pub lanes: Vec<SiteLane>,
 }
 
@@ -99,6 +101,7 @@ impl ApiState {
             auth: Auth::new(&api),
             site: Site {
                 name: config.booth.name.clone(),
+                timezone: config.booth.timezone,
                 lanes: config
                     .lanes
                     .iter()

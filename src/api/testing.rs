@@ -92,6 +92,7 @@ fn config(dir: &Path, gates: Gates) -> Config {
             },
             keep_days: 90,
         }),
+        tariffs: Default::default(),
     }
 }
 

@@ -100,6 +100,12 @@ impl fmt::Display for Activity {
                         " -> pay {} {} ({} min) at the booth",
                         quote.total, session.currency, quote.billed_minutes
                     ),
+                    ScanOutcome::ValidationHeld { shop, grant } => {
+                        write!(
+                            f,
+                            " -> validation by {shop} ({grant}) held for the next stay"
+                        )
+                    }
                     ScanOutcome::Refused(r) => write!(f, " -> refused ({}): {r}", r.code()),
                 }
             }

@@ -26,6 +26,7 @@ mod remote_io;
 pub mod runner;
 mod scan;
 mod snapshot;
+mod tariffs;
 mod wal_sync;
 mod walkin;
 
@@ -42,6 +43,7 @@ pub use remote_io::{RemoteIoFailed, RemoteIoReport};
 pub use runner::PART_MESSAGES as NWAVE_PART_MESSAGES;
 pub use runner::{BoothClient, BoothGone, BoothHandle};
 pub use snapshot::{GatePosition, GateView, LaneView, PaymentDue, RevenueView, Snapshot};
+pub use tariffs::{HeldValidation, VALIDATION_HOLD};
 
 use crate::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
@@ -66,6 +68,8 @@ pub enum BoothError {
     MissingResource(String),
     #[error("no lanes are configured: add a [[lanes]] table to the config")]
     NoLanes,
+    #[error("the config's tariffs cannot be written: {0}")]
+    Tariffs(#[from] store::tariffs::ImportError),
 }
 
 /// A lane's settings and live state.
@@ -99,16 +103,34 @@ pub struct Booth {
     nwave: nwave::NwaveState,
     snapshot_tx: watch::Sender<Snapshot>,
     activity_tx: broadcast::Sender<Activity>,
+    /// Tariff versions read so far, by id (a version never changes once written).
+    tariffs: std::collections::HashMap<i64, std::sync::Arc<crate::domain::tariff::TariffVersion>>,
 }
 
 impl Booth {
-    /// A booth over an open store. Checks that the priced resource exists.
-    pub fn new(store: Store, config: &Config, clock: Box<dyn Clock>) -> Result<Booth, BoothError> {
+    /// A booth over an open store. Checks that the priced resource exists, and gives a
+    /// database without tariffs the config's (`store::tariffs::seed`).
+    pub fn new(
+        mut store: Store,
+        config: &Config,
+        clock: Box<dyn Clock>,
+    ) -> Result<Booth, BoothError> {
         if config.lanes.is_empty() {
             return Err(BoothError::NoLanes);
         }
         let res = resource::get_by_guid(store.conn(), &config.booth.res_guid)?
             .ok_or_else(|| BoothError::MissingResource(config.booth.res_guid.clone()))?;
+        {
+            let tx = store.transaction()?;
+            store::tariffs::seed(
+                &tx,
+                &config.tariffs,
+                &res.currency,
+                config.booth.lost_ticket_fee,
+                clock.now(),
+            )?;
+            tx.commit().map_err(StoreError::from)?;
+        }
         let occupied = u32::try_from(sessions::count_open(store.conn())?).unwrap_or(u32::MAX);
         let last_receipt_no = receipts::get(store.conn(), None)?.map(|r| r.receipt_no);
         let lanes = config
@@ -132,6 +154,7 @@ impl Booth {
                     printer_online: (c.printer != PrinterEndpoint::None).then_some(true),
                     pending: Vec::new(),
                     awaiting_payment: None,
+                    held_validation: None,
                 },
                 config: c.clone(),
             })
@@ -154,6 +177,7 @@ impl Booth {
             nwave,
             snapshot_tx,
             activity_tx,
+            tariffs: Default::default(),
         };
         booth.roll_day()?;
         booth.publish();

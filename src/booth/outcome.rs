@@ -34,6 +34,11 @@ pub enum ScanOutcome {
         session: Session,
         quote: Quote,
     },
+    /// A shop's validation code at an exit, held for the next ticket or code scanned there.
+    ValidationHeld {
+        shop: String,
+        grant: crate::domain::tariff::Grant,
+    },
     Refused(Refusal),
 }
 
@@ -50,7 +55,7 @@ impl ScanDecided {
             ScanOutcome::Entered { session, .. }
             | ScanOutcome::Exited { session, .. }
             | ScanOutcome::AwaitingPayment { session, .. } => Some(session),
-            ScanOutcome::Refused(_) => None,
+            ScanOutcome::Refused(_) | ScanOutcome::ValidationHeld { .. } => None,
         }
     }
 

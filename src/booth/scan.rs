@@ -12,12 +12,13 @@ use crate::domain::receipt::{Holder, PaymentMethod, Receipt};
 use crate::domain::session::{
     self, Credential, Direction, Refusal, ScanDecision, SessionFacts, SessionState,
 };
+use crate::domain::tariff::Parker;
 use crate::store::accounts;
 use crate::store::attendance::{self, NewAttendance};
 use crate::store::devices;
 use crate::store::sessions::{self, ExitRecord, NewSession};
 use crate::store::tickets;
-use crate::store::{self, receipts, resource};
+use crate::store::{self, receipts, resource, validations};
 use chrono::{DateTime, Utc};
 
 /// Who presented a code.
@@ -127,6 +128,11 @@ impl Booth {
             }
         } else if let Some(ticket) = tickets::find_by_code(conn, code.as_str())? {
             Presented::Ticket { ticket }
+        } else if let Some(validation) = validations::find_by_code(conn, code.as_str())? {
+            return Ok(Decided {
+                outcome: self.validation_scanned(lane, validation, "scanner", now)?,
+                effects: Vec::new(),
+            });
         } else {
             return Ok(Decided::refused(Refusal::UnknownCode));
         };
@@ -155,6 +161,13 @@ impl Booth {
             open.as_ref().map(Session::facts),
             cycle_under_way,
         );
+        let late = match (&decision, &open) {
+            (ScanDecision::RetryEntrance | ScanDecision::RetryExit, Some(s)) => {
+                self.past_grace(s, now)
+            }
+            _ => false,
+        };
+        let decision = session::after_grace(decision, late);
         let decided = match (decision, open) {
             (ScanDecision::Enter, _) => match &presented {
                 Presented::Account { account, device } => {
@@ -170,6 +183,29 @@ impl Booth {
                 Presented::Ticket { .. } => Decided::refused(Refusal::TicketUsed),
             },
             (ScanDecision::RetryEntrance, Some(session)) => self.retry(lane, session, None),
+            (ScanDecision::EnterAnew, Some(old)) => match &presented {
+                Presented::Account { account, device } => {
+                    tracing::info!(
+                        session = old.id,
+                        "entrance retried after the exit grace: a new stay"
+                    );
+                    self.enter(lane, account, device, Some(&old), now)?
+                }
+                Presented::Ticket { .. } => {
+                    sessions::restart(
+                        self.store.conn(),
+                        old.id,
+                        now,
+                        self.settings.entrance_tries,
+                    )?;
+                    tracing::info!(
+                        session = old.id,
+                        "ticket's entrance retried after the exit grace: its stay starts now"
+                    );
+                    let session = sessions::get(self.store.conn(), old.id)?.unwrap_or(old);
+                    self.retry(lane, session, None)
+                }
+            },
             (ScanDecision::RetryExit, Some(session)) => {
                 let quote = stored_quote(&session);
                 self.retry(lane, session, Some(quote))
@@ -181,8 +217,15 @@ impl Booth {
                 Presented::Ticket { .. } => Decided::refused(Refusal::Unavailable),
             },
             (ScanDecision::ExitAwaitingPayment, Some(session)) => match &presented {
-                Presented::Ticket { ticket } => self.await_payment(lane, ticket, session, now),
+                Presented::Ticket { ticket } => self.await_payment(lane, ticket, session, now)?,
                 Presented::Account { .. } => Decided::refused(Refusal::Unavailable),
+            },
+            // Charged, never through, back after the grace: the extra time, the same way.
+            (ScanDecision::ExitLate, Some(session)) => match &presented {
+                Presented::Account { account, device } => {
+                    self.exit_charged(lane, account, device, session, now)?
+                }
+                Presented::Ticket { ticket } => self.await_payment(lane, ticket, session, now)?,
             },
             (ScanDecision::Refuse(refusal), _) => Decided::refused(refusal),
             // The rules only retry or exit an open session; without one there is nothing to do.
@@ -215,6 +258,13 @@ impl Booth {
             self.settings.entrance_tries,
             self.settings.exit_tries,
         );
+        let tariff_version_id = self.tariff_for(
+            Parker::Account {
+                type_id: account.type_id,
+                price_group_id: account.price_group_id,
+            },
+            now,
+        )?;
         let tx = self.store.transaction()?;
         if let Some(old) = closing {
             let closed = SessionFacts {
@@ -267,6 +317,7 @@ impl Booth {
                 currency: &res.currency,
                 entrance_tries,
                 exit_tries,
+                tariff_version_id,
             },
         )?;
         let session = sessions::get(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
@@ -311,7 +362,13 @@ impl Booth {
         session: Session,
         now: DateTime<Utc>,
     ) -> store::Result<Decided> {
-        let quote = self.price(&session, now);
+        let session = self.take_held_validation(lane, session, now)?;
+        let full = self.price(&session, now, false);
+        let paid = paid_before(&session);
+        let quote = match paid {
+            Some(paid) => pricing::still_due(full.clone(), paid, session.receipt_no),
+            None => full.clone(),
+        };
         let has_gate = self.lanes[lane].has_gate();
         let lane_id = self.lanes[lane].config.id.clone();
         let structure = self.settings.db_structure;
@@ -325,10 +382,22 @@ impl Booth {
                 account_id: account.id,
                 device_id: device.id,
                 type_id: Direction::Exit.att_type_id(),
-                description: &format!(
-                    "Exit {lane_id}: {} min x {} = {} {}",
-                    quote.billed_minutes, quote.price_per_minute, quote.total, session.currency
-                ),
+                description: &match paid {
+                    None => format!(
+                        "Exit {lane_id}: {} min, {} = {} {}",
+                        quote.billed_minutes,
+                        quote
+                            .tariff
+                            .as_ref()
+                            .map_or_else(|| "per minute".to_owned(), ToString::to_string),
+                        quote.total,
+                        session.currency
+                    ),
+                    Some(paid) => format!(
+                        "Exit {lane_id} after the exit grace: {} min, {} {} more than the {paid} paid",
+                        quote.billed_minutes, quote.total, session.currency
+                    ),
+                },
                 at: now,
             },
         )?;
@@ -349,6 +418,8 @@ impl Booth {
             currency: session.currency.clone(),
             payment_method: PaymentMethod::Account,
             lost_ticket: false,
+            tariff: quote.tariff.as_ref().map(ToString::to_string),
+            lines: quote.lines.clone(),
         };
         receipts::insert(&tx, session.id, &receipt, now)?;
         let state = if has_gate {
@@ -365,7 +436,7 @@ impl Booth {
                 end: quote.end,
                 exit_att_guid: Some(&att_guid),
                 minutes: quote.billed_minutes,
-                total: quote.total,
+                total: full.total.max(paid.unwrap_or_default()),
                 payment_method: PaymentMethod::Account,
                 lost_ticket: false,
                 receipt_no: receipt.receipt_no,
@@ -392,27 +463,23 @@ impl Booth {
         ticket: &WalkinTicket,
         session: Session,
         now: DateTime<Utc>,
-    ) -> Decided {
-        let quote = self.price(&session, now);
+    ) -> store::Result<Decided> {
+        let session = self.take_held_validation(lane, session, now)?;
+        let full = self.price(&session, now, false);
+        let quote = match paid_before(&session) {
+            Some(paid) => pricing::still_due(full, paid, session.receipt_no),
+            None => full,
+        };
         self.lanes[lane].view.awaiting_payment = Some(PaymentDue {
             session_id: session.id,
             ticket_no: ticket.ticket_no,
             quote: quote.clone(),
             currency: session.currency.clone(),
         });
-        Decided {
+        Ok(Decided {
             outcome: ScanOutcome::AwaitingPayment { session, quote },
             effects: Vec::new(),
-        }
-    }
-
-    /// The price of a session ending now.
-    pub(super) fn price(&self, session: &Session, now: DateTime<Utc>) -> Quote {
-        let (quote, error) = pricing::so_far(session.start, now, session.price_per_minute);
-        if let Some(e) = error {
-            tracing::error!(session = session.id, error = %e, "cannot price the stay; billing zero");
-        }
-        quote
+        })
     }
 
     /// Queues the session's gate cycle on the lane and opens the gate, if the lane has one.
@@ -470,5 +537,16 @@ fn stored_quote(session: &Session) -> Quote {
         total: session
             .total
             .unwrap_or_else(|| pricing::round_money(rust_decimal::Decimal::ZERO)),
+        tariff: None,
+        lines: Vec::new(),
+    }
+}
+
+/// What a stay already paid: a session charged at an exit and still not through (back after
+/// its exit grace) has paid its total; any other has paid nothing yet.
+pub(super) fn paid_before(session: &Session) -> Option<rust_decimal::Decimal> {
+    match session.state {
+        SessionState::Exiting => session.total,
+        _ => None,
     }
 }

@@ -36,6 +36,8 @@ pub struct LaneView {
     /// Sessions whose gate cycle is under way on this lane.
     pub pending: Vec<i64>,
     pub awaiting_payment: Option<PaymentDue>,
+    /// A shop's validation scanned here, waiting for the stay it is for.
+    pub held_validation: Option<super::HeldValidation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -7,6 +7,7 @@ use crate::domain::model::{Session, SessionHolder, WalkinTicket};
 use crate::domain::pricing;
 use crate::domain::receipt::{Holder, PaymentMethod, Receipt, Ticket};
 use crate::domain::session::{self, Direction, SessionState};
+use crate::domain::tariff::Parker;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::sessions::{self, ExitRecord, NewSession};
 use crate::store::{receipts, resource, tickets};
@@ -30,6 +31,8 @@ impl Booth {
             other => AttendantError::Unavailable(other.to_string()),
         })?;
         let has_gate = self.lanes[lane].has_gate();
+        let tariff_version_id = self.tariff_for(Parker::Walkin, now)?;
+        let tariff = tariff_version_id.and_then(|id| self.tariffs.get(&id).cloned());
         let (ticket, session_id, res) = {
             let tx = self.store.transaction()?;
             let res = resource::get_by_guid(&tx, &self.settings.res_guid)?.ok_or_else(|| {
@@ -54,6 +57,7 @@ impl Booth {
                     currency: &res.currency,
                     entrance_tries: self.settings.entrance_tries,
                     exit_tries: self.settings.exit_tries,
+                    tariff_version_id,
                 },
             )?;
             tx.commit()?;
@@ -65,8 +69,10 @@ impl Booth {
             ticket_no: ticket.ticket_no,
             code: ticket.code.clone(),
             entry: now,
-            price_per_minute: res.price_per_minute,
-            currency: res.currency,
+            tariff: match &tariff {
+                Some(v) => format!("{} ({})", v.tariff, v.rules.summary(res.price_per_minute)),
+                None => format!("{} {} per minute", res.price_per_minute, res.currency),
+            },
         }
         .document(self.settings.timezone);
         // Print first: the driver takes the ticket, then the barrier lifts.
@@ -143,9 +149,16 @@ impl Booth {
         let has_gate = self.lanes[lane].has_gate();
         let lane_id = self.lanes[lane].config.id.clone();
         let tx = self.store.transaction()?;
+        // Active, or charged and back after its exit grace (paying the extra time).
         let session = sessions::get(&tx, session_id)?
-            .filter(|s| s.state == SessionState::Active)
+            .filter(|s| {
+                s.state == SessionState::Active
+                    || (s.state == SessionState::Exiting
+                        && !lost_ticket
+                        && super::scan::paid_before(s).is_some())
+            })
             .ok_or(AttendantError::TicketNotInside(ticket_no))?;
+        let paid = super::scan::paid_before(&session).unwrap_or_default();
         let receipt = Receipt {
             site_name: self.settings.name.clone(),
             receipt_no: receipts::next_number(&tx)?,
@@ -159,6 +172,8 @@ impl Booth {
             currency: session.currency.clone(),
             payment_method: method,
             lost_ticket,
+            tariff: quote.tariff.as_ref().map(ToString::to_string),
+            lines: quote.lines.clone(),
         };
         receipts::insert(&tx, session_id, &receipt, now)?;
         sessions::record_exit(
@@ -174,7 +189,7 @@ impl Booth {
                 end: quote.end,
                 exit_att_guid: None,
                 minutes: quote.billed_minutes,
-                total: quote.total,
+                total: pricing::round_money(paid + quote.total),
                 payment_method: method,
                 lost_ticket,
                 receipt_no: receipt.receipt_no,
@@ -224,11 +239,8 @@ impl Booth {
         let session = sessions::for_ticket(self.store.conn(), ticket.id)?
             .filter(|s| s.state == SessionState::Active)
             .ok_or(AttendantError::TicketNotInside(ticket.ticket_no))?;
-        let metered = self.price(&session, now);
-        let quote = pricing::Quote {
-            total: pricing::round_money(self.settings.lost_ticket_fee),
-            ..metered
-        };
+        // The tariff's lost-ticket rule: the fee or the stay, whichever is more, or both.
+        let quote = self.price(&session, now, true);
         let (session, receipt) = self.close_walkin(
             WalkinExit {
                 lane,
@@ -264,6 +276,7 @@ impl Booth {
         lane_id: &str,
         now: DateTime<Utc>,
     ) -> Result<WalkinTicket, AttendantError> {
+        let tariff_version_id = self.tariff_for(Parker::Walkin, now)?;
         let tx = self.store.transaction()?;
         let res = resource::get_by_guid(&tx, &self.settings.res_guid)?
             .ok_or_else(|| AttendantError::Unavailable("the priced resource is missing".into()))?;
@@ -282,6 +295,7 @@ impl Booth {
                 currency: &res.currency,
                 entrance_tries: self.settings.entrance_tries,
                 exit_tries: self.settings.exit_tries,
+                tariff_version_id,
             },
         )?;
         tx.commit()?;

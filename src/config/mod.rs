@@ -34,6 +34,9 @@ pub struct Config {
     pub api: Option<ApiConfig>,
     /// `[nwave]`: Nwave bay sensors' sessions from RabbitMQ; `None` when the site has none.
     pub nwave: Option<NwaveSettings>,
+    /// `[[tariff]]` and `[tariffs]`: the price board a new database starts with
+    /// (docs/tariffs.md); empty: the standard per-minute tariff.
+    pub tariffs: crate::domain::tariff::Board,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +54,8 @@ pub struct BoothSettings {
     /// Gate cycles a session may time out at the entrance before it needs the attendant.
     pub entrance_tries: u32,
     pub exit_tries: u32,
-    /// What a walk-in pays when the ticket is lost.
+    /// What a walk-in pays when the ticket is lost, under the standard tariff (a board's
+    /// tariffs say their own).
     pub lost_ticket_fee: Decimal,
 }
 
@@ -94,6 +98,9 @@ struct RawConfig {
     lanes: Vec<lanes::RawLane>,
     api: Option<api::RawApi>,
     nwave: Option<nwave::RawNwave>,
+    #[serde(default)]
+    tariff: Vec<toml::Table>,
+    tariffs: Option<crate::domain::tariff::Assignments>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -318,6 +325,11 @@ fn validate(
         .map(|a| api::validate(a, &lanes, macs, &resolve, env, problems));
 
     let nwave = raw.nwave.map(|n| nwave::validate(n, env, problems));
+    let tariffs = crate::domain::tariff::Board::from_tables(&raw.tariff, raw.tariffs.as_ref())
+        .unwrap_or_else(|e| {
+            problems.extend(e.problems);
+            crate::domain::tariff::Board::default()
+        });
 
     Config {
         booth: BoothSettings {
@@ -335,6 +347,7 @@ fn validate(
         lanes,
         api,
         nwave,
+        tariffs,
     }
 }
 

@@ -28,6 +28,14 @@ pub const EXIT_LANE: &str = "out-1";
 
 /// The demo's configuration: one entrance and one exit with simulated scanners and gates, and
 /// printers writing ESC/POS into `dir`.
+/// The posted board of docs/tariffs.md (docs/board.toml), which its tests check parses.
+fn demo_board() -> crate::domain::tariff::Board {
+    crate::domain::tariff::Board::from_toml(include_str!("../../docs/board.toml")).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the demo board does not parse; the demo prices per minute");
+        crate::domain::tariff::Board::default()
+    })
+}
+
 pub fn config(dir: &Path) -> Config {
     let lane = |id: &str, name: &str, direction| LaneConfig {
         id: id.into(),
@@ -49,6 +57,8 @@ pub fn config(dir: &Path) -> Config {
             exit_tries: 3,
             lost_ticket_fee: Decimal::new(2000, 2),
         },
+        // The posted board of docs/tariffs.md, so that the demo prices like a real car park.
+        tariffs: demo_board(),
         resource: Some(ResourceSeed {
             name: "Parking".into(),
             price_per_minute: Decimal::new(5, 2),

@@ -26,6 +26,9 @@ pub struct Account {
     pub status_id: i64,
     pub deleted: bool,
     pub trans_total: Decimal,
+    /// `RpAccTypeId` and `ResPriceGroupId`: which tariff prices the account (docs/tariffs.md).
+    pub type_id: Option<i64>,
+    pub price_group_id: Option<i64>,
 }
 
 impl Account {
@@ -79,6 +82,11 @@ pub struct Session {
     pub payment_method: Option<PaymentMethod>,
     pub lost_ticket: bool,
     pub receipt_no: Option<i64>,
+    /// The tariff version that prices the stay, fixed at its entrance; `None` for a stay from
+    /// before tariffs, priced every started minute at `price_per_minute`.
+    pub tariff_version_id: Option<i64>,
+    /// The shop validation applied to the stay, if any.
+    pub validation_id: Option<i64>,
 }
 
 impl Session {
@@ -104,6 +112,28 @@ pub struct OpenSession {
     pub currency: String,
     pub entrance_remaining_tries: u32,
     pub exit_remaining_tries: u32,
+    /// The tariff version that prices it (`None`: per minute at `price_per_minute`).
+    pub tariff: Option<std::sync::Arc<crate::domain::tariff::TariffVersion>>,
+    pub validation: Option<crate::domain::tariff::Validation>,
+}
+
+impl OpenSession {
+    /// The price if the stay ended at `now`, in the booth's zone `tz`.
+    pub fn price_so_far(
+        &self,
+        tz: chrono_tz::Tz,
+        now: DateTime<Utc>,
+    ) -> crate::domain::pricing::Quote {
+        let stay = crate::domain::tariff::Stay {
+            start: self.start,
+            end: now,
+            resource_price: self.price_per_minute,
+            tz,
+            lost_ticket: false,
+            validation: self.validation.as_ref(),
+        };
+        crate::domain::pricing::so_far(self.tariff.as_deref(), &stay).0
+    }
 }
 
 /// Ticket codes start with this, so a person reading a log can tell a ticket from a device code.

@@ -1,6 +1,8 @@
 //! Per-minute pricing (docs/contracts.md §2): `minutes = ceil(elapsed / 60 s)`, `total = minutes × price`,
-//! exact decimal, rounded to the currency's 2 decimals half away from zero.
+//! exact decimal, rounded to the currency's 2 decimals half away from zero; and a session's
+//! [`Quote`] under its tariff (docs/tariffs.md).
 
+use crate::domain::tariff::{self, ChargeLine, Rules, Stay, TariffRef, TariffVersion};
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -30,8 +32,14 @@ pub struct Quote {
     /// Whole seconds of the stay (fractions are kept in `billed_minutes`' rounding, not here).
     pub elapsed_seconds: i64,
     pub billed_minutes: i64,
+    /// `ResPrice` as the session recorded it (the API's `ResPrice`).
     pub price_per_minute: Decimal,
     pub total: Decimal,
+    /// The tariff version that priced it (`"visitor v2"`); `None`: per minute at
+    /// `price_per_minute`, outside any tariff.
+    pub tariff: Option<TariffRef>,
+    /// How the total was reached, line by line (empty outside a tariff).
+    pub lines: Vec<ChargeLine>,
 }
 
 /// `ceil(elapsed / 60 s)`; a started minute is a billed minute, an empty stay is zero minutes.
@@ -87,30 +95,75 @@ pub fn quote(
         billed_minutes,
         price_per_minute,
         total,
+        tariff: None,
+        lines: Vec::new(),
     })
 }
 
-/// The price of a stay from `start` if it ended at `now`: what an exit now would charge (the
+/// Prices `stay` under its tariff version; `None` is the standard rule (every started minute
+/// at `stay.resource_price`), for a stay from before tariffs.
+pub fn tariff_quote(version: Option<&TariffVersion>, stay: &Stay<'_>) -> Result<Quote, PriceError> {
+    let standard;
+    let rules = match version {
+        Some(v) => &v.rules,
+        None => {
+            standard = Rules::per_minute(Decimal::ZERO);
+            &standard
+        }
+    };
+    let priced = tariff::price(rules, stay)?;
+    Ok(Quote {
+        start: stay.start,
+        end: stay.end,
+        elapsed_seconds: priced.elapsed_seconds,
+        billed_minutes: priced.billed_minutes,
+        price_per_minute: stay.resource_price,
+        total: priced.total,
+        tariff: version.map(TariffVersion::reference),
+        lines: priced.lines,
+    })
+}
+
+/// What is still due on a stay that already paid `paid` on receipt `receipt_no` and is priced
+/// `full` now: the difference (never negative), explained by `full`'s lines and the payment.
+pub fn still_due(full: Quote, paid: Decimal, receipt_no: Option<i64>) -> Quote {
+    let mut lines = full.lines;
+    let on = receipt_no.map_or_else(String::new, |no| format!(" on receipt {no:06}"));
+    lines.push(ChargeLine {
+        kind: tariff::LineKind::AlreadyPaid,
+        label: format!("Already paid{on}"),
+        count: 0,
+        amount: round_money(-paid),
+    });
+    Quote {
+        total: round_money((full.total - paid).max(Decimal::ZERO)),
+        lines,
+        ..full
+    }
+}
+
+/// The price of a stay if it ended at `stay.end` (now): what an exit now would charge (the
 /// booth at the exit, the console's sessions list, the driver's app). A clock that stepped back
 /// before the start bills an empty stay rather than refusing the car at the barrier; a stay
 /// the rules cannot price (a negative price per minute in the rows, an overflow) is billed
 /// zero, with the reason for the caller's log.
-pub fn so_far(
-    start: DateTime<Utc>,
-    now: DateTime<Utc>,
-    price_per_minute: Decimal,
-) -> (Quote, Option<PriceError>) {
-    let end = now.max(start);
-    match quote(start, end, price_per_minute) {
+pub fn so_far(version: Option<&TariffVersion>, stay: &Stay<'_>) -> (Quote, Option<PriceError>) {
+    let stay = Stay {
+        end: stay.end.max(stay.start),
+        ..*stay
+    };
+    match tariff_quote(version, &stay) {
         Ok(quote) => (quote, None),
         Err(e) => (
             Quote {
-                start,
-                end,
+                start: stay.start,
+                end: stay.end,
                 elapsed_seconds: 0,
                 billed_minutes: 0,
-                price_per_minute,
+                price_per_minute: stay.resource_price,
                 total: round_money(Decimal::ZERO),
+                tariff: version.map(TariffVersion::reference),
+                lines: Vec::new(),
             },
             Some(e),
         ),
@@ -141,6 +194,19 @@ mod tests {
 
     #[test]
     fn so_far_bills_an_empty_stay_for_a_clock_that_stepped_back_and_zero_for_a_bad_price() {
+        let so_far = |start, now, price| {
+            so_far(
+                None,
+                &Stay {
+                    start,
+                    end: now,
+                    resource_price: price,
+                    tz: chrono_tz::Tz::UTC,
+                    lost_ticket: false,
+                    validation: None,
+                },
+            )
+        };
         let (q, error) = so_far(at(10, 0, 0), at(10, 7, 15), dec("0.05"));
         assert_eq!((q.billed_minutes, q.total, error), (8, dec("0.40"), None));
         let (q, error) = so_far(at(10, 0, 0), at(9, 59, 0), dec("0.05"));

@@ -2,6 +2,7 @@
 //! as printer-neutral documents. The printer adapter turns a [`Document`] into ESC/POS; the
 //! headless console logs it; reprints rebuild it from the stored content.
 
+use crate::domain::tariff::ChargeLine;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -139,8 +140,15 @@ pub struct Receipt {
     pub total: Decimal,
     pub currency: String,
     pub payment_method: PaymentMethod,
-    /// Closed by the attendant at the lost-ticket fee instead of by the meter.
+    /// Closed by the attendant under the lost-ticket rule.
     pub lost_ticket: bool,
+    /// The tariff version that priced the stay (`"visitor v2"`); `None` on receipts from
+    /// before tariffs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tariff: Option<String>,
+    /// How the total was reached; empty on receipts from before tariffs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<ChargeLine>,
 }
 
 impl Receipt {
@@ -167,7 +175,16 @@ impl Receipt {
                 duration_text(self.exit.signed_duration_since(self.entry).num_seconds()),
             ),
         ];
-        if self.lost_ticket {
+        if !self.lines.is_empty() {
+            if let Some(tariff) = &self.tariff {
+                lines.push(field("Tariff", tariff.clone()));
+            }
+            lines.extend(
+                self.lines
+                    .iter()
+                    .map(|l| field(&l.label, format!("{} {}", l.amount, self.currency))),
+            );
+        } else if self.lost_ticket {
             lines.push(field("Tariff", "lost ticket fee".into()));
         } else {
             lines.push(field("Billed minutes", self.billed_minutes.to_string()));
@@ -197,8 +214,8 @@ pub struct Ticket {
     pub ticket_no: i64,
     pub code: String,
     pub entry: DateTime<Utc>,
-    pub price_per_minute: Decimal,
-    pub currency: String,
+    /// The tariff the stay is priced by, in a line (`"visitor (first 60 min 2.00, ...)"`).
+    pub tariff: String,
 }
 
 impl Ticket {
@@ -209,10 +226,7 @@ impl Ticket {
                 Line::Heading("PARKING TICKET".into()),
                 field("Ticket No", format!("{:06}", self.ticket_no)),
                 field("Entry", local_time(self.entry, tz)),
-                field(
-                    "Tariff",
-                    format!("{} {} per minute", self.price_per_minute, self.currency),
-                ),
+                field("Tariff", self.tariff.clone()),
                 Line::Qr(self.code.clone()),
                 Line::Text("Keep this ticket. Pay at the exit.".into()),
             ],
@@ -350,6 +364,8 @@ mod tests {
             currency: "TMT".into(),
             payment_method: PaymentMethod::Account,
             lost_ticket: false,
+            tariff: None,
+            lines: Vec::new(),
         }
     }
 
@@ -395,8 +411,7 @@ mod tests {
             ticket_no: 3,
             code: "CPT-abc".into(),
             entry: Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap(),
-            price_per_minute: "0.05".parse().unwrap(),
-            currency: "EUR".into(),
+            tariff: "0.05 EUR per minute".into(),
         };
         let doc = t.document(chrono_tz::Europe::Berlin);
         assert!(doc.lines.contains(&Line::Qr("CPT-abc".into())));

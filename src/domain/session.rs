@@ -133,6 +133,8 @@ pub enum Refusal {
     UnknownLane(String),
     #[error("The booth cannot record this scan right now; nothing was written.")]
     Unavailable,
+    #[error("Validation refused: {0}.")]
+    Validation(String),
 }
 
 impl Refusal {
@@ -149,6 +151,7 @@ impl Refusal {
             Refusal::LotFull(_) => "lot_full",
             Refusal::UnknownLane(_) => "unknown_lane",
             Refusal::Unavailable => "unavailable",
+            Refusal::Validation(_) => "validation_refused",
         }
     }
 }
@@ -170,6 +173,11 @@ pub enum ScanDecision {
     ExitAwaitingPayment,
     /// The exit gate closed with nobody through: open it again, charge nothing.
     RetryExit,
+    /// The entrance gate closed with nobody through longer ago than the exit grace: that stay
+    /// never began. Drop it and start a new one from now.
+    EnterAnew,
+    /// Charged at an exit longer ago than the exit grace and still here: charge the time since.
+    ExitLate,
     Refuse(Refusal),
 }
 
@@ -218,6 +226,17 @@ pub fn decide_scan(
                 Credential::Account => ScanDecision::Refuse(Refusal::NotInside),
             },
         },
+    }
+}
+
+/// A retry that comes later than the tariff's exit grace after the entrance or the exit
+/// charge (`late`) is not a retry: at an entrance the abandoned stay gives way to a new one, at
+/// an exit the extra time is charged (docs/tariffs.md, "Exit grace").
+pub fn after_grace(decision: ScanDecision, late: bool) -> ScanDecision {
+    match (decision, late) {
+        (ScanDecision::RetryEntrance, true) => ScanDecision::EnterAnew,
+        (ScanDecision::RetryExit, true) => ScanDecision::ExitLate,
+        (decision, _) => decision,
     }
 }
 
@@ -274,6 +293,25 @@ mod tests {
             entrance_remaining_tries: ent,
             exit_remaining_tries: ex,
         })
+    }
+
+    #[test]
+    fn a_retry_after_the_grace_starts_anew_or_charges_the_extra_time() {
+        let retry_in = decide_scan(Entrance, Account, s(Entering, 2, 3), false);
+        let retry_out = decide_scan(Exit, Ticket, s(Exiting, 3, 2), false);
+        assert_eq!(
+            after_grace(retry_in.clone(), false),
+            ScanDecision::RetryEntrance
+        );
+        assert_eq!(after_grace(retry_in, true), ScanDecision::EnterAnew);
+        assert_eq!(
+            after_grace(retry_out.clone(), false),
+            ScanDecision::RetryExit
+        );
+        assert_eq!(after_grace(retry_out, true), ScanDecision::ExitLate);
+        // Nothing else changes with time: a spent session stays refused.
+        let spent = decide_scan(Exit, Account, s(Exiting, 3, 0), false);
+        assert_eq!(after_grace(spent.clone(), true), spent);
     }
 
     #[test]

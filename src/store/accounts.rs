@@ -33,7 +33,8 @@ pub struct NewAccount {
 }
 
 const COLUMNS: &str = r#""RpAccId", "RpAccGuid", "RpAccName", "RpAccUName", "RpAccRegNo",
-    "RpAccMobilePhoneNumber", "RpAccStatusId", "GCRecord", "RpAccTransTotal""#;
+    "RpAccMobilePhoneNumber", "RpAccStatusId", "GCRecord", "RpAccTransTotal", "RpAccTypeId",
+    "ResPriceGroupId""#;
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<(Account, String)> {
     Ok((
@@ -47,6 +48,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(Account, String)> {
             status_id: row.get(6)?,
             deleted: row.get::<_, Option<i64>>(7)?.is_some(),
             trans_total: Decimal::ZERO,
+            type_id: row.get(9)?,
+            price_group_id: row.get(10)?,
         },
         row.get(8)?,
     ))

@@ -20,6 +20,7 @@ pub mod snapshot;
 pub mod tariffs;
 pub mod tickets;
 pub mod time;
+pub mod validations;
 mod wal;
 
 pub use wal::{Checkpointer, FINISH_AT_BYTES, WalSync, sync_wal};

@@ -8,13 +8,15 @@ pub mod rows;
 
 pub use super::driver_tokens::fingerprint;
 pub use super::nwave::{OccupancyReport, SessionItem, SessionQuery, SessionScope};
+pub use super::tariffs::{TariffListing, VersionListing};
 pub use super::time::format as format_time;
 pub use super::{DbStructure, Result, StoreError};
 pub use rows::{PageJson, Table};
 
-use super::{Store, accounts, devices, driver_tokens, nwave, sessions};
+use super::{Store, accounts, devices, driver_tokens, nwave, sessions, tariffs, validations};
 use crate::domain::model::{Account, Device, OpenSession, Session, SessionHolder};
 use crate::domain::nwave::OverstayLimits;
+use crate::domain::tariff::{TariffVersion, Validation};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -22,10 +24,13 @@ use std::path::Path;
 /// A read-only connection to the booth's database.
 pub struct Reader(Store);
 
-/// What a driver's token gives: the driver's open session, if any, and the code it entered with.
+/// What a driver's token gives: the driver's open session, if any, the code it entered with,
+/// and what prices it.
 pub struct DriverSession {
     pub session: Option<Session>,
     pub code: Option<String>,
+    pub tariff: Option<TariffVersion>,
+    pub validation: Option<Validation>,
 }
 
 impl Reader {
@@ -76,7 +81,30 @@ impl Reader {
             }
             _ => None,
         };
-        Ok(Some(DriverSession { session, code }))
+        let tariff = match session.as_ref().and_then(|s| s.tariff_version_id) {
+            Some(id) => tariffs::version(conn, id)?,
+            None => None,
+        };
+        let validation = match session.as_ref().and_then(|s| s.validation_id) {
+            Some(id) => validations::get(conn, id)?.map(|v| v.validation()),
+            None => None,
+        };
+        Ok(Some(DriverSession {
+            session,
+            code,
+            tariff,
+            validation,
+        }))
+    }
+
+    /// A tariff version by id.
+    pub fn tariff_version(&self, id: i64) -> Result<Option<TariffVersion>> {
+        tariffs::version(self.0.conn(), id)
+    }
+
+    /// Every tariff with its versions and assignments (`GET /clearpark/tariffs/`).
+    pub fn tariffs(&self) -> Result<Vec<tariffs::TariffListing>> {
+        tariffs::list(self.0.conn())
     }
 
     /// One whole row by id.

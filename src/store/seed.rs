@@ -106,6 +106,7 @@ pub fn parked(conn: &Connection, holder: &Holder, parked: &Parked<'_>) -> Result
             currency: &parked.resource.currency,
             entrance_tries: parked.entrance_tries,
             exit_tries: parked.exit_tries,
+            tariff_version_id: None,
         },
     )?;
     Ok(())

@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 
 const SELECT: &str = r#"SELECT id, guid, "RpAccId", "DevId", ticket_id, state, entry_lane,
     exit_lane, "AttStartDate", "AttEndDate", minutes, "ResPrice", "TotalPrice", currency,
-    entrance_remaining_tries, exit_remaining_tries, payment_method, lost_ticket, receipt_no
+    entrance_remaining_tries, exit_remaining_tries, payment_method, lost_ticket, receipt_no,
+    tariff_version_id, validation_id
     FROM parking_session"#;
 
 /// Raw columns, converted outside rusqlite's closure so that errors name the bad value.
@@ -35,6 +36,8 @@ struct RawSession {
     payment: Option<String>,
     lost_ticket: bool,
     receipt_no: Option<i64>,
+    tariff_version_id: Option<i64>,
+    validation_id: Option<i64>,
 }
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<RawSession> {
@@ -58,6 +61,8 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<RawSession> {
         payment: row.get(16)?,
         lost_ticket: row.get(17)?,
         receipt_no: row.get(18)?,
+        tariff_version_id: row.get(19)?,
+        validation_id: row.get(20)?,
     })
 }
 
@@ -122,6 +127,8 @@ impl TryFrom<RawSession> for Session {
             exit_remaining_tries: r.exit_tries,
             lost_ticket: r.lost_ticket,
             receipt_no: r.receipt_no,
+            tariff_version_id: r.tariff_version_id,
+            validation_id: r.validation_id,
         })
     }
 }
@@ -145,6 +152,7 @@ pub struct NewSession<'a> {
     pub currency: &'a str,
     pub entrance_tries: u32,
     pub exit_tries: u32,
+    pub tariff_version_id: Option<i64>,
 }
 
 pub fn insert(conn: &Connection, new: &NewSession<'_>) -> Result<i64> {
@@ -158,8 +166,8 @@ pub fn insert(conn: &Connection, new: &NewSession<'_>) -> Result<i64> {
     conn.prepare_cached(
         r#"INSERT INTO parking_session (guid, "RpAccId", "DevId", ticket_id, state, entry_lane,
                "AttStartDate", entry_att_guid, "ResPrice", currency, entrance_remaining_tries,
-               exit_remaining_tries, created_at, updated_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?7, ?7)"#,
+               exit_remaining_tries, tariff_version_id, created_at, updated_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?7, ?7)"#,
     )?
     .execute(params![
         uuid::Uuid::new_v4().to_string(),
@@ -174,6 +182,7 @@ pub fn insert(conn: &Connection, new: &NewSession<'_>) -> Result<i64> {
         new.currency,
         new.entrance_tries,
         new.exit_tries,
+        new.tariff_version_id,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -220,6 +229,17 @@ pub fn set_facts(
         facts.exit_remaining_tries,
         DbTime(now)
     ])?;
+    Ok(())
+}
+
+/// Starts a stay again from `now` with fresh entrance tries: a ticket whose car never went in
+/// and came back after the exit grace.
+pub fn restart(conn: &Connection, id: i64, now: DateTime<Utc>, entrance_tries: u32) -> Result<()> {
+    conn.prepare_cached(
+        r#"UPDATE parking_session SET "AttStartDate" = ?2, entrance_remaining_tries = ?3,
+               updated_at = ?2 WHERE id = ?1"#,
+    )?
+    .execute(params![id, DbTime(now), entrance_tries])?;
     Ok(())
 }
 
@@ -280,7 +300,8 @@ pub fn open_views(conn: &Connection, limit: usize) -> Result<Vec<OpenSession>> {
                        WHEN a."RpAccRegNo" IS NOT NULL THEN a."RpAccName" || ' (' || a."RpAccRegNo" || ')'
                        ELSE a."RpAccName" END,
                   s.entry_lane, s.state, s."AttStartDate", s."ResPrice", s.currency,
-                  s.entrance_remaining_tries, s.exit_remaining_tries
+                  s.entrance_remaining_tries, s.exit_remaining_tries, s.tariff_version_id,
+                  s.validation_id
            FROM parking_session s
            LEFT JOIN tbl_dk_rp_acc a ON a."RpAccId" = s."RpAccId"
            LEFT JOIN walkin_ticket t ON t.id = s.ticket_id
@@ -298,10 +319,31 @@ pub fn open_views(conn: &Connection, limit: usize) -> Result<Vec<OpenSession>> {
             r.get::<_, String>(6)?,
             r.get::<_, u32>(7)?,
             r.get::<_, u32>(8)?,
+            r.get::<_, Option<i64>>(9)?,
+            r.get::<_, Option<i64>>(10)?,
         ))
     })?;
+    // Versions never change: each is read once per list.
+    let mut versions: std::collections::HashMap<i64, Option<std::sync::Arc<_>>> =
+        std::collections::HashMap::new();
     rows.map(|row| {
-        let (id, holder, entry_lane, state, start, price, currency, ent, ex) = row?;
+        let (id, holder, entry_lane, state, start, price, currency, ent, ex, tariff, validation) =
+            row?;
+        let tariff = match tariff {
+            Some(v) => match versions.get(&v) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = super::tariffs::version(conn, v)?.map(std::sync::Arc::new);
+                    versions.insert(v, found.clone());
+                    found
+                }
+            },
+            None => None,
+        };
+        let validation = match validation {
+            Some(v) => super::validations::get(conn, v)?.map(|v| v.validation()),
+            None => None,
+        };
         Ok(OpenSession {
             holder: holder.unwrap_or_else(|| format!("session {id}")),
             state: state
@@ -314,6 +356,8 @@ pub fn open_views(conn: &Connection, limit: usize) -> Result<Vec<OpenSession>> {
             currency,
             entrance_remaining_tries: ent,
             exit_remaining_tries: ex,
+            tariff,
+            validation,
         })
     })
     .collect()

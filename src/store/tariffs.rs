@@ -205,6 +205,7 @@ pub type ImportReport = Vec<String>;
 /// Writes `board` into the database: a tariff that is new gets version 1, one whose rules
 /// differ from its latest version gets the next version, one that is the same is left alone;
 /// then the assignments. Call inside a transaction: an error leaves the caller to roll back.
+/// A person's import is audited with [`audit_import`].
 /// `currency`: the priced resource's, which every tariff must use.
 pub fn import(
     conn: &Connection,
@@ -234,6 +235,17 @@ pub fn import(
         .execute(params![kind, key.unwrap_or(0), id])?;
         report.push(format!("{target}: {name}"));
     }
+    Ok(report)
+}
+
+/// Writes a person's import into the audit log: a tariff change moves money.
+pub fn audit_import(
+    conn: &Connection,
+    actor: &str,
+    file: &str,
+    report: &ImportReport,
+    now: DateTime<Utc>,
+) -> Result<()> {
     audit::insert(
         conn,
         &AuditEntry {
@@ -241,11 +253,11 @@ pub fn import(
             actor,
             action: "tariff_import",
             lane_id: None,
-            reason: "tariffs imported",
+            reason: &format!("tariffs imported from {file}"),
             detail: Some(&report.join("; ")),
         },
     )?;
-    Ok(report)
+    Ok(())
 }
 
 fn import_tariff(

@@ -9,7 +9,6 @@ use crate::booth::{Activity, GateOverride, Snapshot};
 use crate::domain::model::OpenSession;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rust_decimal::Decimal;
 use std::collections::VecDeque;
 
 /// Activities kept for the live list.
@@ -82,7 +81,6 @@ pub struct AppConfig {
     pub site: String,
     pub timezone: Tz,
     pub lanes: Vec<LaneInfo>,
-    pub lost_ticket_fee: Decimal,
     /// The lane a keyboard-wedge scanner types for, if any.
     pub wedge_lane: Option<String>,
     /// Maximum stays of the Nwave bay sensors; `None` when the booth has none.
@@ -244,7 +242,6 @@ impl App {
         TaskContext {
             lanes: &self.config.lanes,
             snapshot: &self.snapshot,
-            lost_ticket_fee: self.config.lost_ticket_fee,
         }
     }
 
@@ -448,7 +445,7 @@ impl App {
                     || s.state.as_str().contains(&needle)
             })
             .collect();
-        let price = |s: &OpenSession| super::model::price_so_far(s, self.now).total;
+        let price = |s: &OpenSession| s.price_so_far(self.config.timezone, self.now).total;
         match self.sort {
             SortKey::Longest => rows.sort_by_key(|s| (s.start, s.id)),
             SortKey::Price => rows.sort_by(|a, b| price(b).cmp(&price(a)).then(a.id.cmp(&b.id))),
@@ -479,7 +476,6 @@ impl AppConfig {
                     has_printer: l.printer != PrinterEndpoint::None,
                 })
                 .collect(),
-            lost_ticket_fee: config.booth.lost_ticket_fee,
             wedge_lane: config
                 .lanes
                 .iter()

@@ -57,7 +57,6 @@ pub fn config() -> AppConfig {
             lane_info("in-2", "South entrance", Direction::Entrance),
             lane_info("out-1", "North exit", Direction::Exit),
         ],
-        lost_ticket_fee: Decimal::new(2000, 2),
         wedge_lane: Some("in-1".into()),
         bay_limits: Some(crate::domain::nwave::OverstayLimits::default()),
     }
@@ -85,6 +84,8 @@ fn session(id: i64, state: SessionState, minutes_ago: i64) -> Session {
         payment_method: None,
         lost_ticket: false,
         receipt_no: None,
+        tariff_version_id: None,
+        validation_id: None,
     }
 }
 
@@ -98,6 +99,8 @@ fn account(id: i64) -> Account {
         phone: None,
         status_id: if id % 13 == 12 { 2 } else { 1 },
         deleted: false,
+        type_id: Some(2),
+        price_group_id: None,
         trans_total: Decimal::new(id * 135 % 10_000, 2),
     }
 }
@@ -146,6 +149,7 @@ fn snapshot(bays: &BaysData) -> Snapshot {
         printer_online: Some(true),
         pending: Vec::new(),
         awaiting_payment: None,
+        held_validation: None,
     };
     let mut in_1 = lane(
         "in-1",
@@ -172,7 +176,15 @@ fn snapshot(bays: &BaysData) -> Snapshot {
     );
     out_1.printer_online = Some(false);
     let start = now() - TimeDelta::minutes(83);
-    out_1.awaiting_payment = pricing::quote(start, now(), price())
+    let stay = crate::domain::tariff::Stay {
+        start,
+        end: now(),
+        resource_price: price(),
+        tz: chrono_tz::Asia::Ashgabat,
+        lost_ticket: false,
+        validation: None,
+    };
+    out_1.awaiting_payment = pricing::tariff_quote(Some(&visitor()), &stay)
         .ok()
         .map(|quote| PaymentDue {
             session_id: 40,
@@ -335,6 +347,26 @@ fn unreachable_quote() -> pricing::Quote {
         billed_minutes: 0,
         price_per_minute: price(),
         total: Decimal::ZERO,
+        tariff: None,
+        lines: Vec::new(),
+    }
+}
+
+/// The posted board's visitor tariff (docs/board.toml), version 1.
+pub fn visitor() -> crate::domain::tariff::TariffVersion {
+    let board = crate::domain::tariff::Board::from_toml(include_str!("../../docs/board.toml"))
+        .unwrap_or_default();
+    let spec = board.tariffs.into_iter().find(|t| t.name == "visitor");
+    crate::domain::tariff::TariffVersion {
+        id: 1,
+        tariff: "visitor".into(),
+        version: 1,
+        currency: "TMT".into(),
+        effective_from: chrono::DateTime::UNIX_EPOCH,
+        rules: spec.map_or_else(
+            || crate::domain::tariff::Rules::per_minute(Decimal::ZERO),
+            |s| s.rules,
+        ),
     }
 }
 
@@ -363,6 +395,8 @@ pub fn sessions(n: usize) -> Vec<OpenSession> {
             currency: "TMT".into(),
             entrance_remaining_tries: 3,
             exit_remaining_tries: 3,
+            tariff: (i % 2 == 0).then(|| std::sync::Arc::new(visitor())),
+            validation: None,
         })
         .collect()
 }

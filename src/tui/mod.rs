@@ -358,5 +358,9 @@ fn scan_sentence(decided: &ScanDecided) -> Result<String, String> {
             "{who} owes {} {}: press p to take the payment.",
             quote.total, session.currency
         )),
+        ScanOutcome::ValidationHeld { shop, grant } => Ok(format!(
+            "Validated by {shop} ({grant}) at {}: scan the ticket or code next.",
+            decided.lane
+        )),
     }
 }

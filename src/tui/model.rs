@@ -2,7 +2,6 @@
 //! database connection, on the blocking pool, never on the screen's path.
 
 use crate::domain::model::{Account, Device, OpenSession};
-use crate::domain::pricing::{self, Quote};
 use crate::store::read::{Reader, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -47,11 +46,6 @@ impl BayGroup {
 pub struct BaysData {
     pub sensors: bool,
     pub groups: Vec<BayGroup>,
-}
-
-/// The price of an open session if it ended now (what the driver would pay).
-pub fn price_so_far(session: &OpenSession, now: DateTime<Utc>) -> Quote {
-    pricing::so_far(session.start, now, session.price_per_minute).0
 }
 
 /// Every bay with its state now, grouped by group and level in the sensors' order.

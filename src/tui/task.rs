@@ -5,7 +5,6 @@
 use crate::booth::{AttendantCommand, GateOverride, Snapshot};
 use crate::domain::receipt::PaymentMethod;
 use crate::domain::session::Direction;
-use rust_decimal::Decimal;
 
 /// A lane as the console offers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +56,6 @@ pub enum Step {
 pub struct TaskContext<'a> {
     pub lanes: &'a [LaneInfo],
     pub snapshot: &'a Snapshot,
-    pub lost_ticket_fee: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,8 +293,7 @@ impl TaskState {
                     _ => "an unknown ticket".into(),
                 };
                 format!(
-                    "Close {which} at the lost-ticket fee ({}) by {method} at {lane} and open the gate?",
-                    ctx.lost_ticket_fee
+                    "Close {which} under its tariff's lost-ticket rule by {method} at {lane} and open the gate?"
                 )
             }
             Task::Gate(action) => format!(
@@ -344,6 +341,11 @@ impl TaskState {
             Task::Quit => return TaskOutcome::Done(TaskCommand::Quit),
         };
         TaskOutcome::Done(TaskCommand::Attendant(command))
+    }
+
+    /// The lane the task is for, once known.
+    pub fn lane(&self) -> Option<&str> {
+        self.lane.as_deref()
     }
 
     /// The confirmation question or the prompt's label, for the screen.

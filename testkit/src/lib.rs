@@ -97,6 +97,7 @@ pub fn config(db: PathBuf) -> Config {
         ],
         api: None,
         nwave: None,
+        tariffs: Default::default(),
     }
 }
 

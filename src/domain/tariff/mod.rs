@@ -41,7 +41,27 @@ pub struct TariffVersion {
 impl TariffVersion {
     /// `"visitor v2"`: how screens, receipts and logs name it.
     pub fn label(&self) -> String {
-        format!("{} v{}", self.tariff, self.version)
+        self.reference().to_string()
+    }
+
+    pub fn reference(&self) -> TariffRef {
+        TariffRef {
+            name: self.tariff.clone(),
+            version: self.version,
+        }
+    }
+}
+
+/// Which tariff version priced something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TariffRef {
+    pub name: String,
+    pub version: u32,
+}
+
+impl fmt::Display for TariffRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} v{}", self.name, self.version)
     }
 }
 
@@ -93,6 +113,50 @@ impl Rules {
             },
             exit_grace_minutes: DEFAULT_EXIT_GRACE_MINUTES,
         }
+    }
+
+    /// The board in one line, for a ticket or a list: `"10 min free; 2.00 per 60 min to 60 min;
+    /// 0.50 per 15 min to 180 min; then 1.50 per 60 min; Night 20:00–08:00 5.00; at most 20.00
+    /// per 24 h"`. `resource_price` stands in for `price = "resource"`.
+    pub fn summary(&self, resource_price: Decimal) -> String {
+        let mut parts = Vec::new();
+        if self.grace_minutes > 0 {
+            parts.push(format!("{} min free", self.grace_minutes));
+        }
+        let mut until = 0;
+        for (i, p) in self.periods.iter().enumerate() {
+            let price = p.price.amount(resource_price);
+            let block = if p.every == 1 {
+                "min".to_owned()
+            } else {
+                format!("{} min", p.every)
+            };
+            match p.minutes {
+                Some(m) => {
+                    until += m;
+                    parts.push(format!("{price} per {block} to {until} min"));
+                }
+                None if i == 0 => parts.push(format!("{price} per {block}")),
+                None => parts.push(format!("then {price} per {block}")),
+            }
+        }
+        for b in &self.bands {
+            parts.push(format!(
+                "{} {}–{} {}",
+                b.name,
+                b.from.format("%H:%M"),
+                b.to.format("%H:%M"),
+                b.price
+            ));
+        }
+        if let Some(max) = &self.daily_max {
+            let per = match max.per {
+                DayKind::Rolling24h => "24 h",
+                DayKind::CalendarDay => "day",
+            };
+            parts.push(format!("at most {} per {per}", max.amount));
+        }
+        parts.join("; ")
     }
 
     /// Every way the rules cannot be priced, one sentence each; empty when they are sound.

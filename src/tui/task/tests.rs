@@ -21,7 +21,6 @@ fn drive(task: Task, keys: &[TaskKey], snapshot: &Snapshot) -> TaskOutcome {
     let ctx = TaskContext {
         lanes: &lanes,
         snapshot,
-        lost_ticket_fee: "20.00".parse().unwrap(),
     };
     let mut outcome = TaskState::start(task, &ctx);
     for key in keys {
@@ -93,6 +92,7 @@ fn payment_goes_to_the_exit_where_it_waits() {
         scanner_online: None,
         printer_online: None,
         pending: vec![],
+        held_validation: None,
         awaiting_payment: Some(PaymentDue {
             session_id: 4,
             ticket_no: 9,

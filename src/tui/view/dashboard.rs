@@ -181,6 +181,9 @@ fn describe(a: &Activity) -> String {
                 ScanOutcome::AwaitingPayment { quote, session } => {
                     format!("{lane} pay {} {} {who}", quote.total, session.currency)
                 }
+                ScanOutcome::ValidationHeld { shop, grant } => {
+                    format!("{lane} validated {shop} {grant}")
+                }
                 ScanOutcome::Refused(r) => format!("{lane} {} {who}", r.code()),
             }
         }

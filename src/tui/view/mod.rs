@@ -117,3 +117,40 @@ pub fn short_duration(seconds: i64) -> String {
         format!("{} m {:02} s", s / 60, s % 60)
     }
 }
+
+/// How a price was reached, as lines at most `width` wide: the tariff and the stay, each line
+/// of the breakdown with its amount, the total.
+pub fn breakdown(
+    quote: &crate::domain::pricing::Quote,
+    currency: &str,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let row = |label: &str, amount: String| {
+        let room = width.saturating_sub(amount.chars().count() + 1);
+        let label: String = label.chars().take(room).collect();
+        let gap = width.saturating_sub(label.chars().count() + amount.chars().count());
+        format!("{label}{}{amount}", " ".repeat(gap))
+    };
+    let tariff = quote
+        .tariff
+        .as_ref()
+        .map_or_else(|| "per minute".to_owned(), ToString::to_string);
+    let mut lines = vec![Line::styled(
+        row(
+            &format!("Tariff {tariff}"),
+            short_duration(quote.elapsed_seconds),
+        ),
+        style::dim(),
+    )];
+    lines.extend(
+        quote
+            .lines
+            .iter()
+            .map(|l| Line::raw(row(&l.label, format!("{} {currency}", l.amount)))),
+    );
+    lines.push(Line::styled(
+        row("Total", format!("{} {currency}", quote.total)),
+        style::title(),
+    ));
+    lines
+}

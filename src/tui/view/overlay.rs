@@ -3,7 +3,7 @@
 use super::style;
 use crate::tui::app::{App, Mode};
 use crate::tui::keys::help_lines;
-use crate::tui::task::Step;
+use crate::tui::task::{Step, Task};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -30,7 +30,21 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
             );
         }
         Mode::Task(task) => {
-            let mut lines = vec![Line::raw(task.prompt().to_owned())];
+            let mut lines = Vec::new();
+            // Taking a payment: what is due and why, line by line, before the question.
+            if task.task == Task::Pay
+                && let Some(due) = task.lane().and_then(|lane| {
+                    app.snapshot
+                        .lanes
+                        .iter()
+                        .find(|l| l.id == lane)
+                        .and_then(|l| l.awaiting_payment.as_ref())
+                })
+            {
+                lines.extend(super::breakdown(&due.quote, &due.currency, 64));
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::raw(task.prompt().to_owned()));
             match &task.step {
                 Step::PickLane { choices, selected } => {
                     for (i, lane) in choices.iter().enumerate() {

@@ -2,15 +2,31 @@
 
 use super::style;
 use crate::tui::app::{App, Mode};
-use crate::tui::model::price_so_far;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let rows = app.visible_sessions();
     let tz = app.config.timezone;
+    // The selected stay's price so far, explained, under the list.
+    let detail = rows.get(app.selected).map(|s| {
+        let quote = s.price_so_far(tz, app.now);
+        let width = usize::from(area.width.saturating_sub(2));
+        (s.id, super::breakdown(&quote, &s.currency, width))
+    });
+    let detail_height = detail.as_ref().map_or(0, |(_, lines)| {
+        (lines.len() as u16 + 2).min(area.height / 3)
+    });
+    let [area, detail_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(area);
+    if let Some((id, lines)) = detail {
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(format!(" Session {id} "))),
+            detail_area,
+        );
+    }
     let filter = if app.sessions_filter.is_empty() && app.mode != Mode::Typing {
         String::new()
     } else {
@@ -30,7 +46,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .skip(first)
         .take(height)
         .map(|s| {
-            let quote = price_so_far(s, app.now);
+            let quote = s.price_so_far(tz, app.now);
             Row::new(vec![
                 s.id.to_string(),
                 s.holder.clone(),
