@@ -18,6 +18,7 @@ mod nwave;
 pub mod openapi;
 pub mod readers;
 mod set_ip;
+mod tariffs;
 #[cfg(test)]
 mod testing;
 mod tls;
@@ -156,6 +157,7 @@ pub fn app(state: ApiState) -> Router {
         .route("/clearpark/attendances/", get(lists::attendances))
         .route("/clearpark/rp-accs/", get(lists::accounts))
         .route("/clearpark/devices/", get(lists::devices))
+        .route("/clearpark/tariffs/", get(tariffs::list))
         .route("/clearpark/nwave/sessions/", get(nwave::sessions))
         .route("/clearpark/nwave/occupancy/", get(nwave::occupancy))
         .route("/openapi.json", get(openapi::document))

@@ -56,7 +56,7 @@ impl Booth {
         let decided = match qr::validate(&code) {
             Err(invalid) => Decided::refused(Refusal::InvalidCode(invalid.to_string())),
             Ok(code) => self
-                .decide_scan(&lane, &code, now, &mut presented)
+                .decide_scan(&lane, &code, source, now, &mut presented)
                 .unwrap_or_else(|e| {
                     tracing::error!(lane, error = %e, "scan not recorded: database error");
                     Decided::refused(Refusal::Unavailable)
@@ -114,6 +114,7 @@ impl Booth {
         &mut self,
         lane_id: &str,
         code: &qr::ScanCode,
+        source: super::ScanSource,
         now: DateTime<Utc>,
         presented_out: &mut Option<Presented>,
     ) -> store::Result<Decided> {
@@ -130,7 +131,8 @@ impl Booth {
             Presented::Ticket { ticket }
         } else if let Some(validation) = validations::find_by_code(conn, code.as_str())? {
             return Ok(Decided {
-                outcome: self.validation_scanned(lane, validation, "scanner", now)?,
+                // The audit names how it came: a lane's scanner, or typed at the console.
+                outcome: self.validation_scanned(lane, validation, &source.to_string(), now)?,
                 effects: Vec::new(),
             });
         } else {

@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use clearpark::config::Config;
-use clearpark::store::{self, resource};
+use clearpark::store::{self, resource, tariffs};
 
 pub fn run(config: &Config) -> anyhow::Result<()> {
-    let store = super::open_store(config)?;
+    let mut store = super::open_store(config)?;
     outln!(
         "database {} ready (schema version {})",
         config.booth.database.display(),
@@ -43,6 +43,32 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
                 config.booth.res_guid
             ),
         },
+    }
+    // A new database takes the config's price board (or the standard per-minute tariff).
+    let currency = resource::get_by_guid(store.conn(), &config.booth.res_guid)?
+        .map(|r| r.currency)
+        .unwrap_or_default();
+    let tx = store.transaction()?;
+    tariffs::seed(
+        &tx,
+        &config.tariffs,
+        &currency,
+        config.booth.lost_ticket_fee,
+        clearpark::booth::clock::now(),
+    )
+    .context("cannot write the config's tariffs")?;
+    tx.commit()?;
+    for t in tariffs::list(store.conn())? {
+        let assigned = if t.assigned_to.is_empty() {
+            String::new()
+        } else {
+            format!(", prices {}", t.assigned_to.join(", "))
+        };
+        outln!(
+            "tariff {} v{}{assigned}",
+            t.name,
+            t.versions.first().map_or(0, |v| v.version)
+        )?;
     }
     Ok(())
 }

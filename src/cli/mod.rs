@@ -21,6 +21,8 @@ mod price;
 mod run;
 mod signals;
 mod sim;
+mod tariff;
+mod validations;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -59,8 +61,14 @@ enum Command {
     /// QR codes registered to accounts (tbl_dk_device).
     #[command(subcommand)]
     Devices(devices::DevicesCommand),
-    /// Price a stay: seconds, billed minutes and total.
+    /// Price a stay under a tariff, line by line.
     Price(price::PriceArgs),
+    /// The price board: tariffs, their versions and whom they price (docs/tariffs.md).
+    #[command(subcommand)]
+    Tariff(tariff::TariffCommand),
+    /// Shops' validation codes: free minutes or a percentage off a stay.
+    #[command(subcommand)]
+    Validations(validations::ValidationsCommand),
     /// Simulated lane devices on ptys (gate, scanner) and TCP (printer), for trying the console.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -77,6 +85,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Accounts(cmd) => accounts::run(&load_config(&cli.config)?, cmd),
         Command::Devices(cmd) => devices::run(&load_config(&cli.config)?, cmd),
+        Command::Tariff(cmd) => tariff::run(&load_config(&cli.config)?, cmd),
+        Command::Validations(cmd) => validations::run(&load_config(&cli.config)?, cmd),
         Command::Sim(cmd) => sim::run(cmd),
         Command::Nwave(cmd) => nwave::run(&cli.config, cmd),
     }

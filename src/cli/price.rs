@@ -1,11 +1,12 @@
-//! `clearpark price`: what a stay costs, by the same rule the booth charges.
+//! `clearpark price`: what a stay costs, by the same rules the booth charges, line by line.
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use clap::Args;
 use clearpark::config::Config;
-use clearpark::domain::pricing;
-use clearpark::store::{Store, resource};
+use clearpark::domain::pricing::{self, Quote};
+use clearpark::domain::tariff::{Stay, Target, board};
+use clearpark::store::{Store, resource, tariffs};
 use rust_decimal::Decimal;
 use std::path::Path;
 
@@ -17,48 +18,92 @@ pub struct PriceArgs {
     /// Exit time, UTC, in the same forms.
     #[arg(long, value_parser = parse_utc)]
     end: DateTime<Utc>,
-    /// Price per minute; defaults to the configured resource's.
-    #[arg(long)]
+    /// Price every started minute at this price, outside any tariff.
+    #[arg(long, conflicts_with = "tariff")]
     price: Option<Decimal>,
+    /// The tariff to price by, in its version in force at --start (default: the default one).
+    #[arg(long)]
+    tariff: Option<String>,
+    /// The ticket is lost: the tariff's lost-ticket rule applies.
+    #[arg(long)]
+    lost: bool,
 }
 
 fn parse_utc(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
-        .map(|t| t.and_utc())
-        .map_err(|_| format!("{text:?} is not a UTC time like \"2026-11-23 10:00:00\""))
+    board::parse_utc(text)
+        .ok_or_else(|| format!("{text:?} is not a UTC time like \"2026-11-23 10:00:00\""))
 }
 
 pub fn run(config_path: &Path, args: PriceArgs) -> anyhow::Result<()> {
-    let (per_minute, currency) = match args.price {
-        Some(p) => (p, String::new()),
-        None => configured_price(config_path)?,
+    if args.end < args.start {
+        anyhow::bail!("--end {} is before --start {}", args.end, args.start);
+    }
+    let (quote, currency) = match args.price {
+        Some(p) => (pricing::quote(args.start, args.end, p)?, String::new()),
+        None => by_tariff(config_path, &args)?,
     };
-    let quote = pricing::quote(args.start, args.end, per_minute)?;
+    if let Some(t) = &quote.tariff {
+        outln!("tariff:           {t}")?;
+    }
     outln!("seconds:          {}", quote.elapsed_seconds)?;
     outln!("billed minutes:   {}", quote.billed_minutes)?;
-    outln!("price per minute: {per_minute} {currency}")?;
+    if quote.lines.is_empty() {
+        outln!("price per minute: {} {currency}", quote.price_per_minute)?;
+    }
+    let width = quote.lines.iter().map(|l| l.label.chars().count()).max().unwrap_or(0);
+    for line in &quote.lines {
+        outln!("  {:<width$}  {:>10} {currency}", line.label, line.amount.to_string())?;
+    }
     outln!("total:            {} {currency}", quote.total)?;
     Ok(())
 }
 
-/// The price of the configured resource: from the database when it exists, else the config.
-fn configured_price(config_path: &Path) -> anyhow::Result<(Decimal, String)> {
+/// The stay under a tariff from the database: `--tariff`, or the default one; the standard
+/// per-minute rule at the configured resource's price when the database has no tariffs yet.
+fn by_tariff(config_path: &Path, args: &PriceArgs) -> anyhow::Result<(Quote, String)> {
     let config: Config = super::load_config(config_path)
-        .context("no --price given, so the configured resource's price is needed")?;
-    if config.booth.database.exists() {
-        let store = Store::open_read_only(&config.booth.database)?;
-        if let Some(res) = resource::get_by_guid(store.conn(), &config.booth.res_guid)? {
-            return Ok((res.price_per_minute, res.currency));
-        }
-    }
-    match config.resource {
-        Some(seed) => Ok((seed.price_per_minute, seed.currency)),
-        None => anyhow::bail!(
+        .context("no --price given, so the configured tariff and resource are needed")?;
+    let store = config
+        .booth
+        .database
+        .exists()
+        .then(|| Store::open_read_only(&config.booth.database))
+        .transpose()?;
+    let conn = store.as_ref().map(Store::conn);
+    let res = match conn {
+        Some(c) => resource::get_by_guid(c, &config.booth.res_guid)?,
+        None => None,
+    };
+    let (per_minute, currency) = match (res, &config.resource) {
+        (Some(r), _) => (r.price_per_minute, r.currency),
+        (None, Some(seed)) => (seed.price_per_minute, seed.currency.clone()),
+        (None, None) => anyhow::bail!(
             "booth.res_guid {} is not in the database and the config has no [resource]; pass --price",
             config.booth.res_guid
         ),
-    }
+    };
+    let name = match (&args.tariff, conn) {
+        (Some(name), _) => Some(name.clone()),
+        (None, Some(c)) => tariffs::assigned(c, Target::Default)?,
+        (None, None) => None,
+    };
+    let version = match (&name, conn) {
+        (Some(name), Some(c)) => Some(tariffs::in_force(c, name, args.start)?.with_context(|| {
+            format!("no tariff {name:?} in force at {} (see `clearpark tariff list`)", args.start)
+        })?),
+        (Some(name), None) => anyhow::bail!(
+            "--tariff {name}: there is no database at {} yet (run `clearpark init`)",
+            config.booth.database.display()
+        ),
+        (None, _) => None,
+    };
+    let stay = Stay {
+        start: args.start,
+        end: args.end,
+        resource_price: per_minute,
+        tz: config.booth.timezone,
+        lost_ticket: args.lost,
+        validation: None,
+    };
+    Ok((pricing::tariff_quote(version.as_ref(), &stay)?, currency))
 }

@@ -348,7 +348,8 @@ fn same_rules(stored: &str, rules: &Rules) -> bool {
     serde_json::from_str::<Rules>(stored).is_ok_and(|r| &r == rules)
 }
 
-/// At start: a database without tariffs takes the config's board; one whose default is not
+/// At start: a database without tariffs takes the config's board (in force since the epoch,
+/// unless a tariff says when); one whose default is not
 /// assigned gets the `standard` tariff (every started minute at `ResPrice`) as its default,
 /// and its sessions from before tariffs are recorded under it. A config board that differs
 /// from the database's is reported, not applied: `clearpark tariff import` applies changes.
@@ -363,7 +364,13 @@ pub fn seed(
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM tariff)")?
         .query_row([], |r| r.get(0))?;
     if !any && !config_board.tariffs.is_empty() {
-        for line in import(conn, config_board, Some(currency), "config.toml", now)? {
+        // A new database's board has always been in force: stays that began before this start
+        // (a copied database, a clock set late) are priced by it too.
+        let mut board = config_board.clone();
+        for spec in &mut board.tariffs {
+            spec.effective_from.get_or_insert(DateTime::UNIX_EPOCH);
+        }
+        for line in import(conn, &board, Some(currency), "config.toml", now)? {
             tracing::info!(%line, "tariff from config.toml");
         }
     } else if any {
