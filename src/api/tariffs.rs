@@ -51,8 +51,14 @@ mod tests {
         assert_eq!(standard["name"], "standard");
         assert_eq!(standard["assigned_to"][0], "default");
         assert_eq!(standard["versions"][0]["version"], 1);
-        assert_eq!(standard["versions"][0]["effective_from"], "1970-01-01 00:00:00");
-        assert_eq!(standard["versions"][0]["rules"]["period"][0]["price"], "resource");
+        assert_eq!(
+            standard["versions"][0]["effective_from"],
+            "1970-01-01 00:00:00"
+        );
+        assert_eq!(
+            standard["versions"][0]["rules"]["period"][0]["price"],
+            "resource"
+        );
         let (status, _) = s.get("/clearpark/tariffs/", None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         s.stop().await;

@@ -50,9 +50,18 @@ pub fn run(config_path: &Path, args: PriceArgs) -> anyhow::Result<()> {
     if quote.lines.is_empty() {
         outln!("price per minute: {} {currency}", quote.price_per_minute)?;
     }
-    let width = quote.lines.iter().map(|l| l.label.chars().count()).max().unwrap_or(0);
+    let width = quote
+        .lines
+        .iter()
+        .map(|l| l.label.chars().count())
+        .max()
+        .unwrap_or(0);
     for line in &quote.lines {
-        outln!("  {:<width$}  {:>10} {currency}", line.label, line.amount.to_string())?;
+        outln!(
+            "  {:<width$}  {:>10} {currency}",
+            line.label,
+            line.amount.to_string()
+        )?;
     }
     outln!("total:            {} {currency}", quote.total)?;
     Ok(())
@@ -88,9 +97,14 @@ fn by_tariff(config_path: &Path, args: &PriceArgs) -> anyhow::Result<(Quote, Str
         (None, None) => None,
     };
     let version = match (&name, conn) {
-        (Some(name), Some(c)) => Some(tariffs::in_force(c, name, args.start)?.with_context(|| {
-            format!("no tariff {name:?} in force at {} (see `clearpark tariff list`)", args.start)
-        })?),
+        (Some(name), Some(c)) => {
+            Some(tariffs::in_force(c, name, args.start)?.with_context(|| {
+                format!(
+                    "no tariff {name:?} in force at {} (see `clearpark tariff list`)",
+                    args.start
+                )
+            })?)
+        }
         (Some(name), None) => anyhow::bail!(
             "--tariff {name}: there is no database at {} yet (run `clearpark init`)",
             config.booth.database.display()

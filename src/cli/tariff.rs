@@ -77,14 +77,17 @@ pub fn run(config: &Config, command: TariffCommand) -> anyhow::Result<()> {
                     v.created_at.format("%Y-%m-%d %H:%M:%S"),
                     v.created_by
                 )?;
-                outln!("{}", toml::to_string(&v.rules).context("cannot write the rules")?)?;
+                outln!(
+                    "{}",
+                    toml::to_string(&v.rules).context("cannot write the rules")?
+                )?;
             }
         }
         TariffCommand::Import { file, attendant } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let board = Board::from_toml(&text)
-                .map_err(|e| anyhow::anyhow!("{}:\n{e}", file.display()))?;
+            let board =
+                Board::from_toml(&text).map_err(|e| anyhow::anyhow!("{}:\n{e}", file.display()))?;
             let currency = resource::get_by_guid(store.conn(), &config.booth.res_guid)?
                 .map(|r| r.currency)
                 .or_else(|| config.resource.as_ref().map(|r| r.currency.clone()));

@@ -349,10 +349,11 @@ fn same_rules(stored: &str, rules: &Rules) -> bool {
 }
 
 /// At start: a database without tariffs takes the config's board (in force since the epoch,
-/// unless a tariff says when); one whose default is not
-/// assigned gets the `standard` tariff (every started minute at `ResPrice`) as its default,
-/// and its sessions from before tariffs are recorded under it. A config board that differs
-/// from the database's is reported, not applied: `clearpark tariff import` applies changes.
+/// unless a tariff says when); one whose default is not assigned gets the `standard` tariff
+/// (every started minute at `ResPrice`) as its default; and sessions from before tariffs
+/// (a migrated database) are recorded under `standard` version 1, the rule that priced them.
+/// A config board that differs from the database's is reported, not applied: `clearpark tariff
+/// import` applies changes.
 pub fn seed(
     conn: &Connection,
     config_board: &Board,
@@ -384,23 +385,44 @@ pub fn seed(
             }
         }
     }
-    if assigned(conn, Target::Default)?.is_none() {
+    let no_default = assigned(conn, Target::Default)?.is_none();
+    let legacy: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM parking_session WHERE tariff_version_id IS NULL)",
+        )?
+        .query_row([], |r| r.get(0))?;
+    if no_default || legacy {
+        let exists: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM tariff WHERE name = ?1)")?
+            .query_row([STANDARD_TARIFF], |r| r.get(0))?;
         let standard = Board {
-            tariffs: vec![TariffSpec {
-                name: STANDARD_TARIFF.to_owned(),
-                currency: Some(currency.to_owned()),
-                description: Some("Every started minute at the resource's price".to_owned()),
-                effective_from: Some(DateTime::UNIX_EPOCH),
-                rules: Rules::per_minute(lost_ticket_fee),
-            }],
-            assign: vec![(Target::Default, STANDARD_TARIFF.to_owned())],
+            tariffs: if exists {
+                Vec::new()
+            } else {
+                vec![TariffSpec {
+                    name: STANDARD_TARIFF.to_owned(),
+                    currency: Some(currency.to_owned()),
+                    description: Some("Every started minute at the resource's price".to_owned()),
+                    effective_from: Some(DateTime::UNIX_EPOCH),
+                    rules: Rules::per_minute(lost_ticket_fee),
+                }]
+            },
+            assign: if no_default {
+                vec![(Target::Default, STANDARD_TARIFF.to_owned())]
+            } else {
+                Vec::new()
+            },
         };
         import(conn, &standard, Some(currency), "clearpark", now)?;
-        let v1 = in_force(conn, STANDARD_TARIFF, now)?.map(|v| v.id);
+        // Stays from before tariffs were priced every started minute at their ResPrice:
+        // that is the standard tariff's version 1, which they now record.
         conn.prepare_cached(
-            "UPDATE parking_session SET tariff_version_id = ?1 WHERE tariff_version_id IS NULL",
+            "UPDATE parking_session SET tariff_version_id = (
+                 SELECT v.id FROM tariff_version v JOIN tariff t ON t.id = v.tariff_id
+                 WHERE t.name = ?1 AND v.version = 1)
+             WHERE tariff_version_id IS NULL",
         )?
-        .execute([v1])?;
+        .execute([STANDARD_TARIFF])?;
     }
     Ok(())
 }
