@@ -450,3 +450,216 @@ fn a_database_from_before_tariffs_keeps_pricing_its_open_stays_per_minute() {
     );
     drop(Store::open(&b.config.booth.database).unwrap());
 }
+
+/// The console as `clearpark run` starts it, with the posted board: a lane pair on real
+/// pseudo-terminals (scanners, gate controllers, the exit's receipt printer) and the HTTP API
+/// on its own lanes without barriers, all on one booth and one manual clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_lane_and_through_the_api_under_the_posted_board() {
+    use clearpark::config::api::Secret;
+    use clearpark::config::{
+        ApiConfig, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
+    };
+    use clearpark::devices::DeviceOptions;
+    use clearpark::devices::gate::protocol::Command;
+    use clearpark::domain::session::Direction;
+    use clearpark::runtime::Running;
+    use serde_json::{Value, json};
+    use std::sync::Arc;
+    use support::pty::{GateEnd, PATIENCE, PrinterEnd, ScannerEnd};
+
+    const TOKEN: &str = "tariff-operator-token-0001";
+    let dir = tempfile::tempdir().unwrap();
+    let (mut in_gate, mut in_scanner) = (GateEnd::open(), ScannerEnd::open());
+    let (mut out_gate, mut out_scanner) = (GateEnd::open(), ScannerEnd::open());
+    let printer = PrinterEnd::open();
+    let lane = |id: &str, direction, scanner, gate, printer| LaneConfig {
+        id: id.into(),
+        name: id.into(),
+        direction,
+        scanner,
+        gate,
+        printer,
+    };
+    let mut config = support::config(dir.path().join("booth.db"));
+    config.tariffs = Board::from_toml(BOARD).unwrap();
+    config.lanes = vec![
+        lane(
+            IN,
+            Direction::Entrance,
+            ScannerEndpoint::Serial(in_scanner.path.clone()),
+            GateEndpoint::Serial(in_gate.path.clone()),
+            PrinterEndpoint::None,
+        ),
+        lane(
+            OUT,
+            Direction::Exit,
+            ScannerEndpoint::Serial(out_scanner.path.clone()),
+            GateEndpoint::Serial(out_gate.path.clone()),
+            PrinterEndpoint::Serial(printer.path.clone()),
+        ),
+        lane(
+            "api-in",
+            Direction::Entrance,
+            ScannerEndpoint::None,
+            GateEndpoint::None,
+            PrinterEndpoint::None,
+        ),
+        lane(
+            "api-out",
+            Direction::Exit,
+            ScannerEndpoint::None,
+            GateEndpoint::None,
+            PrinterEndpoint::None,
+        ),
+    ];
+    let api = ApiConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        "api-in",
+        "api-out",
+        vec![Secret::new(TOKEN)],
+    );
+    config.api = Some(api.clone());
+    let store = Store::open(&config.booth.database).unwrap();
+    support::priced(store.conn(), RES_GUID, "0.05", t0());
+    let lane_driver = support::driver(store.conn(), "at-the-lane");
+    let app_driver = support::driver(store.conn(), "with-the-app");
+    let token =
+        clearpark::store::driver_tokens::create(store.conn(), app_driver.account.id, t0()).unwrap();
+    let clock = clearpark::booth::clock::ManualClock::new(t0());
+    let mut running = Running::start(
+        &config,
+        store,
+        Box::new(clock.clone()),
+        DeviceOptions::default(),
+    )
+    .unwrap();
+    let listener = clearpark::api::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = running
+        .serve_api(&config, api, Arc::new(clock.clone()), Some(listener))
+        .await
+        .unwrap();
+    let http = support::http_client();
+    let db = || {
+        rusqlite::Connection::open_with_flags(
+            &config.booth.database,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap()
+    };
+    let acked = |command: Command| match command {
+        Command::Open(seq) => format!("ACK {seq}"),
+        other => panic!("expected an open, got {other:?}"),
+    };
+
+    // Through the lane: in at 15:00 local, out 3 h 5 min later, the receipt on the printer.
+    in_scanner.scan(&lane_driver.device.unique_id);
+    let ack = acked(in_gate.next_command().await);
+    in_gate.send(&ack);
+    in_gate.send("EVT PASSED");
+    let mut snapshots = running.snapshots();
+    tokio::time::timeout(
+        PATIENCE,
+        snapshots.wait_for(|s| s.occupied == 1 && s.lanes[0].pending.is_empty()),
+    )
+    .await
+    .expect("the car never went in")
+    .unwrap();
+    clock.advance(TimeDelta::minutes(185));
+    out_scanner.scan(&lane_driver.device.unique_id);
+    let ack = acked(out_gate.next_command().await);
+    out_gate.send(&ack);
+    let cut = [0x1d, b'V', b'A'];
+    let bytes = printer.wait_for(|b| b.windows(3).any(|w| w == cut)).await;
+    let jobs = support::escpos::jobs(support::escpos::tokenize(&bytes));
+    let lines = support::escpos::lines(&jobs[0]);
+    for (start, end) in [
+        ("Tariff", " visitor v1"),
+        ("0–60 min: 1 × 1 h at 2.00", " 2.00 TMT"),
+        ("60–180 min: 8 × 15 min at 0.50", " 4.00 TMT"),
+        ("From 180 min: 1 × 1 h at 1.50", " 1.50 TMT"),
+        ("TOTAL", " 7.50 TMT"),
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(start) && l.ends_with(end)),
+            "{start} … {end} missing from {lines:?}"
+        );
+    }
+    let (version, total): (String, String) = db()
+        .query_row(
+            r#"SELECT t.name || ' v' || v.version, a."RpAccTransTotal" FROM parking_session s
+               JOIN tariff_version v ON v.id = s.tariff_version_id JOIN tariff t ON t.id = v.tariff_id
+               JOIN tbl_dk_rp_acc a ON a."RpAccId" = s."RpAccId" WHERE s."RpAccId" = ?1"#,
+            [lane_driver.account.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((version.as_str(), total.as_str()), ("visitor v1", "7.50"));
+
+    // Through the API: the driver's app enters, watches its price, and leaves 61 minutes on.
+    let find = |kind: &'static str| {
+        let http = http.clone();
+        let code = app_driver.device.unique_id.clone();
+        async move {
+            let res = http
+                .post(format!("http://{addr}/find-device/?type={kind}"))
+                .bearer_auth(TOKEN)
+                .json(&json!({"data": code}))
+                .send()
+                .await
+                .unwrap();
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let body = find("entrance").await;
+    assert_eq!(body["status"], 1, "{body}");
+    assert_eq!(body["data"]["Parking"]["Tariff"], "visitor");
+    assert_eq!(body["data"]["Parking"]["TariffVersion"], 1);
+    clock.advance(TimeDelta::minutes(61));
+    let current: Value = http
+        .get(format!(
+            "http://{addr}/api/car_driver/parking_sessions/current"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        current["amount"], "2.50",
+        "the driver's app follows the tariff: {current}"
+    );
+    let body = find("exit").await;
+    let parking = &body["data"]["Parking"];
+    assert_eq!(parking["TotalPrice"], "2.50", "{body}");
+    assert_eq!(parking["Minutes"], 61);
+    assert_eq!(
+        parking["Breakdown"],
+        json!([
+            {"kind": "period", "label": "0–60 min: 1 × 1 h at 2.00", "count": 1, "amount": "2.00"},
+            {"kind": "period", "label": "60–180 min: 1 × 15 min at 0.50", "count": 1, "amount": "0.50"}
+        ])
+    );
+    assert_eq!(body["data"]["RpAccTransTotal"], "2.50");
+    let board: Value = http
+        .get(format!("http://{addr}/clearpark/tariffs/"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = board["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["staff", "subscriber", "visitor"]);
+    running.stop().await;
+}
