@@ -99,6 +99,7 @@ fn main() {
         });
     }
     let config = Config {
+        tariffs: Default::default(),
         booth: BoothSettings {
             name: "Bench".into(),
             timezone: chrono_tz::UTC,

@@ -34,6 +34,7 @@ const RES_GUID: &str = "00000000-0000-4000-8000-0000000000b2";
 
 fn config(db: &Path, broker: Option<BrokerSettings>) -> Config {
     Config {
+        tariffs: Default::default(),
         booth: BoothSettings {
             name: "Bench".into(),
             timezone: chrono_tz::UTC,

@@ -53,6 +53,7 @@ fn main() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let db = dir.path().join("bench.db");
     let config = Config {
+        tariffs: Default::default(),
         booth: BoothSettings {
             name: "Bench".into(),
             timezone: chrono_tz::UTC,

@@ -190,6 +190,7 @@ pub fn config(db: &Path, mut lanes: Vec<LaneConfig>, broker: Option<BrokerSettin
         });
     }
     Config {
+        tariffs: Default::default(),
         booth: BoothSettings {
             name: "Soak".into(),
             timezone: chrono_tz::UTC,

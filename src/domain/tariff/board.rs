@@ -207,7 +207,6 @@ fn spec(table: &toml::Table) -> Result<TariffSpec, Vec<String>> {
     let currency = text("currency");
     let description = text("description");
     let effective_from = text("effective_from");
-    let mut problems = problems;
     let name = match name {
         Some(n) if valid_name(&n) => Some(n),
         Some(n) => {
