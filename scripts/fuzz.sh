@@ -56,6 +56,10 @@ PY
             printf '\x2a' > "$dir/driver"
             printf '\x4f' > "$dir/path"
             ;;
+        tariff_board)
+            # 18 bytes of stay (see the target's header), then the posted board.
+            { printf '\x00\x00\x00\x00\x10\x00\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x01\x01'; cat docs/board.toml; } > "$dir/board"
+            ;;
         qr_codes)
             printf '788879fbe6635' > "$dir/reference"
             printf 'd1bddb81-2c27-4b93-b79f-5d1e5576eb78' > "$dir/guid"
