@@ -136,7 +136,12 @@ impl Booth {
                 return Ok(ScanOutcome::Refused(refusal));
             }
             let session = sessions::get(self.store.conn(), due.session_id)?.unwrap_or(session);
-            let quote = self.price(&session, now, false);
+            let full = self.price(&session, now, false);
+            // A ticket back after its exit grace still owes only the difference.
+            let quote = match super::scan::paid_before(&session) {
+                Some(paid) => pricing::still_due(full, paid, session.receipt_no),
+                None => full,
+            };
             self.lanes[lane].view.awaiting_payment = Some(PaymentDue {
                 quote: quote.clone(),
                 ..due
