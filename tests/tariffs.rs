@@ -227,20 +227,14 @@ fn a_ticket_back_after_the_exit_grace_owes_the_extra_time_at_the_booth() {
     };
     // 89 minutes: 2.00 + 2 × 0.50 = 3.00, 2.00 of it paid.
     assert_eq!(quote.total.to_string(), "1.00");
-    // A validation typed now still leaves what was paid paid: 50 % of 3.00 is less than 2.00.
-    validations::insert(
-        b.conn(),
-        "VAL-HALF",
-        "Cafe",
-        Grant::PercentOff(50.into()),
-        t0(),
-    )
-    .unwrap();
-    let (decided, _) = b.scan(OUT, b"VAL-HALF");
+    // A validation typed now prices the stay 10 minutes shorter (79 min: still 3.00), and what
+    // was paid stays paid: 1.00 is due, not the whole stay again.
+    validations::insert(b.conn(), "VAL-TEN", "Cafe", Grant::FreeMinutes(10), t0()).unwrap();
+    let (decided, _) = b.scan(OUT, b"VAL-TEN");
     let ScanOutcome::AwaitingPayment { quote, .. } = &decided.outcome else {
         panic!("{decided:?}")
     };
-    assert_eq!(quote.total.to_string(), "0.00");
+    assert_eq!(quote.total.to_string(), "1.00");
     assert!(
         quote
             .lines
@@ -257,10 +251,10 @@ fn a_ticket_back_after_the_exit_grace_owes_the_extra_time_at_the_booth() {
     else {
         panic!()
     };
-    assert_eq!((receipt_no, total.to_string()), (2, "0.00".into()));
+    assert_eq!((receipt_no, total.to_string()), (2, "1.00".into()));
     assert!(opens_gate(&effects, OUT));
     let s = sessions::get(b.conn(), session_id).unwrap().unwrap();
-    assert_eq!(s.total.unwrap().to_string(), "2.00", "what was paid in all");
+    assert_eq!(s.total.unwrap().to_string(), "3.00", "what was paid in all");
 }
 
 #[test]
