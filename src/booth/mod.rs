@@ -16,6 +16,7 @@ mod cycle;
 mod decision;
 mod effect;
 mod event;
+mod exit;
 mod nwave;
 mod nwave_batch;
 mod occupancy;

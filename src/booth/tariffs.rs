@@ -138,7 +138,7 @@ impl Booth {
             let session = sessions::get(self.store.conn(), due.session_id)?.unwrap_or(session);
             let full = self.price(&session, now, false);
             // A ticket back after its exit grace still owes only the difference.
-            let quote = match super::scan::paid_before(&session) {
+            let quote = match super::exit::paid_before(&session) {
                 Some(paid) => pricing::still_due(full, paid, session.receipt_no),
                 None => full,
             };

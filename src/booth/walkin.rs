@@ -155,10 +155,10 @@ impl Booth {
                 s.state == SessionState::Active
                     || (s.state == SessionState::Exiting
                         && !lost_ticket
-                        && super::scan::paid_before(s).is_some())
+                        && super::exit::paid_before(s).is_some())
             })
             .ok_or(AttendantError::TicketNotInside(ticket_no))?;
-        let paid = super::scan::paid_before(&session).unwrap_or_default();
+        let paid = super::exit::paid_before(&session).unwrap_or_default();
         let receipt = Receipt {
             site_name: self.settings.name.clone(),
             receipt_no: receipts::next_number(&tx)?,
