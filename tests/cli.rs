@@ -116,9 +116,59 @@ fn init_accounts_devices_price_from_the_example_config() {
             "2026-11-23 10:07:15",
         ],
     ));
+    // The example's board: a visitor's 7 min 15 s are inside the 10-minute grace.
+    assert!(out.contains("tariff:           visitor v1"), "{out}");
     assert!(out.contains("seconds:          435"), "{out}");
     assert!(out.contains("billed minutes:   8"), "{out}");
-    assert!(out.contains("total:            0.40 TMT"), "{out}");
+    assert!(
+        out.contains("Within the 10-minute grace period: free"),
+        "{out}"
+    );
+    assert!(out.contains("total:            0.00 TMT"), "{out}");
+    let out = ok(&clearpark(
+        dir.path(),
+        &[
+            "price",
+            "--start",
+            "2026-11-23 10:00:00",
+            "--end",
+            "2026-11-23 10:07:15",
+            "--tariff",
+            "subscriber",
+        ],
+    ));
+    assert!(out.contains("Within the 30-minute grace period"), "{out}");
+    let out = ok(&clearpark(
+        dir.path(),
+        &[
+            "price",
+            "--start",
+            "2026-11-23 05:00:00",
+            "--end",
+            "2026-11-23 08:05:00",
+            "--lost",
+        ],
+    ));
+    assert!(out.contains("From 180 min: 1 × 1 h at 1.50"), "{out}");
+    assert!(
+        out.contains("Lost ticket: 25.00 or the stay, whichever is more"),
+        "{out}"
+    );
+    assert!(out.contains("total:            25.00 TMT"), "{out}");
+    let bad = clearpark(
+        dir.path(),
+        &[
+            "price",
+            "--start",
+            "2026-11-23 10:00:00",
+            "--end",
+            "2026-11-23 11:00:00",
+            "--tariff",
+            "nope",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no tariff \"nope\""));
     let out = ok(&clearpark(
         dir.path(),
         &[
@@ -132,6 +182,119 @@ fn init_accounts_devices_price_from_the_example_config() {
         ],
     ));
     assert!(out.contains("total:            18.00"), "{out}");
+}
+
+/// The price board from the command line: the example config's board written by `init`, a
+/// board file imported as new versions (audited), a broken one refused whole, shops' codes.
+#[test]
+fn tariffs_and_validations_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml.example"))
+            .unwrap();
+    std::fs::write(dir.path().join("config.toml"), example).unwrap();
+    let out = ok(&clearpark(dir.path(), &["init"]));
+    assert!(
+        out.contains("tariff visitor v1, prices default, walk-in tickets"),
+        "{out}"
+    );
+    let out = ok(&clearpark(dir.path(), &["tariff", "list"]));
+    assert!(
+        out.contains("10 min free; 2.00 per 60 min to 60 min"),
+        "{out}"
+    );
+
+    let board = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/board.toml");
+    let out = ok(&clearpark(
+        dir.path(),
+        &["tariff", "import", board, "--attendant", "ops"],
+    ));
+    assert!(out.contains("visitor: unchanged"), "{out}");
+    assert!(out.contains("staff: version 1 in force from"), "{out}");
+    assert!(out.contains("ResPriceGroupId 2: staff"), "{out}");
+    let dearer =
+        std::fs::read_to_string(board)
+            .unwrap()
+            .replacen("price = \"2.00\"", "price = \"2.50\"", 1);
+    std::fs::write(dir.path().join("dearer.toml"), &dearer).unwrap();
+    let out = ok(&clearpark(dir.path(), &["tariff", "import", "dearer.toml"]));
+    assert!(out.contains("visitor: version 2 in force from"), "{out}");
+    let out = ok(&clearpark(dir.path(), &["tariff", "show", "visitor"]));
+    assert!(
+        out.contains("# version 2") && out.contains("# version 1"),
+        "{out}"
+    );
+    assert!(out.contains("price = \"2.50\""), "{out}");
+
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        dearer.replace("every = 15", "every = 0"),
+    )
+    .unwrap();
+    let bad = clearpark(dir.path(), &["tariff", "import", "broken.toml"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("tariff \"visitor\": period 2: every = 0"),
+        "{err}"
+    );
+    let out = ok(&clearpark(dir.path(), &["tariff", "list"]));
+    assert!(
+        out.contains("visitor          TMT v2"),
+        "nothing of the broken file: {out}"
+    );
+
+    let out = ok(&clearpark(
+        dir.path(),
+        &[
+            "validations",
+            "add",
+            "--shop",
+            "Bookshop",
+            "--free-minutes",
+            "60",
+            "--code",
+            "VAL-BOOKS",
+        ],
+    ));
+    assert!(
+        out.starts_with("VAL-BOOKS: Bookshop (60 min free)"),
+        "{out}"
+    );
+    let bad = clearpark(
+        dir.path(),
+        &[
+            "validations",
+            "add",
+            "--shop",
+            "Cafe",
+            "--percent-off",
+            "150",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--percent-off 150 is not between 0 and 100")
+    );
+    ok(&clearpark(
+        dir.path(),
+        &["validations", "disable", "VAL-BOOKS"],
+    ));
+    let out = ok(&clearpark(dir.path(), &["validations", "list"]));
+    assert!(
+        out.contains("VAL-BOOKS") && out.contains("disabled"),
+        "{out}"
+    );
+
+    let db = rusqlite::Connection::open(dir.path().join("clearpark.db")).unwrap();
+    let audited: Vec<(String, String)> = db
+        .prepare("SELECT actor, action FROM audit_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(audited.len(), 2, "{audited:?}");
+    assert_eq!(audited[0], ("ops".into(), "tariff_import".into()));
 }
 
 /// `clearpark accounts list | head -1`: the reader closes the pipe after one line and the

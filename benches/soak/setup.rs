@@ -134,6 +134,7 @@ pub fn seed(store: &mut Store, fleet: &Fleet, now: DateTime<Utc>) -> Seeded {
                         resource: &res,
                         entrance_tries: 3,
                         exit_tries: 3,
+                        tariff_version_id: None,
                     };
                     seed::parked(&tx, &holder, &parked).unwrap();
                 }

@@ -134,6 +134,31 @@ pub fn seed(
         &seed.currency,
         now,
     )?;
+    // The board first, so that the cars parked below entered under the tariff they would have.
+    crate::store::tariffs::seed(
+        &tx,
+        &config.tariffs,
+        &res.currency,
+        config.booth.lost_ticket_fee,
+        now,
+    )
+    .map_err(|e| match e {
+        crate::store::tariffs::ImportError::Store(e) => e,
+        other => crate::store::StoreError::Corrupt {
+            what: "the demo's price board".into(),
+            value: other.to_string(),
+            expected: "a board that imports",
+        },
+    })?;
+    let visitor = crate::store::tariffs::for_parker(
+        &tx,
+        crate::domain::tariff::Parker::Account {
+            type_id: None,
+            price_group_id: None,
+        },
+        now,
+    )?
+    .map(|v| v.id);
     let mut codes = Vec::new();
 
     // The reference's find-device example, field for field where the booth sets them.
@@ -197,6 +222,7 @@ pub fn seed(
                 resource: &res,
                 entrance_tries: config.booth.entrance_tries,
                 exit_tries: config.booth.exit_tries,
+                tariff_version_id: visitor,
             };
             seed::parked(&tx, &holder, &parked)?;
         }

@@ -73,6 +73,8 @@ pub struct Parked<'a> {
     pub resource: &'a Resource,
     pub entrance_tries: u32,
     pub exit_tries: u32,
+    /// The tariff version the stay entered under (`None`: per minute at the resource's price).
+    pub tariff_version_id: Option<i64>,
 }
 
 /// Puts `holder`'s car inside as an entrance at `parked.lane` would: the entrance attendance
@@ -106,7 +108,7 @@ pub fn parked(conn: &Connection, holder: &Holder, parked: &Parked<'_>) -> Result
             currency: &parked.resource.currency,
             entrance_tries: parked.entrance_tries,
             exit_tries: parked.exit_tries,
-            tariff_version_id: None,
+            tariff_version_id: parked.tariff_version_id,
         },
     )?;
     Ok(())

@@ -201,8 +201,8 @@ pub fn seed(
         for spec in &mut board.tariffs {
             spec.effective_from.get_or_insert(DateTime::UNIX_EPOCH);
         }
-        for line in import(conn, &board, Some(currency), "config.toml", now)? {
-            tracing::info!(%line, "tariff from config.toml");
+        for line in import(conn, &board, Some(currency), "config", now)? {
+            tracing::info!(%line, "tariff from the config's board");
         }
     } else if any {
         for spec in &config_board.tariffs {
