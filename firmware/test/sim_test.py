@@ -10,6 +10,7 @@ import os
 import select
 import subprocess
 import sys
+import termios
 import time
 import tty
 
@@ -55,7 +56,9 @@ class Sim:
             raise Failure("first line of gate-sim is not PTY: %r" % first)
         path = first.split(" ", 1)[1]
         self.pty = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        tty.setraw(self.pty)
+        # At once, not after a flush: the firmware may already be sending its boot READY, and
+        # the default (TCSAFLUSH) throws away what is pending, which cut that line in two.
+        tty.setraw(self.pty, termios.TCSANOW)
 
     def close(self):
         if self.proc.poll() is None:
