@@ -6,7 +6,6 @@ use super::scan::Decided;
 use super::snapshot::PaymentDue;
 use super::{Booth, Effect, PrintJob, PrintKind};
 use crate::domain::model::{Account, Device, Session, WalkinTicket};
-use crate::domain::pricing;
 use crate::domain::receipt::{Holder, PaymentMethod, Receipt};
 use crate::domain::session::{Direction, SessionState};
 use crate::store::attendance::{self, NewAttendance};
@@ -25,12 +24,8 @@ impl Booth {
         now: DateTime<Utc>,
     ) -> store::Result<Decided> {
         let session = self.take_held_validation(lane, session, now)?;
-        let full = self.price(&session, now, false);
+        let (full, quote) = self.due(&session, now);
         let paid = paid_before(&session);
-        let quote = match paid {
-            Some(paid) => pricing::still_due(full.clone(), paid, session.receipt_no),
-            None => full.clone(),
-        };
         let has_gate = self.lanes[lane].has_gate();
         let lane_id = self.lanes[lane].config.id.clone();
         let structure = self.settings.db_structure;
@@ -127,11 +122,7 @@ impl Booth {
         now: DateTime<Utc>,
     ) -> store::Result<Decided> {
         let session = self.take_held_validation(lane, session, now)?;
-        let full = self.price(&session, now, false);
-        let quote = match paid_before(&session) {
-            Some(paid) => pricing::still_due(full, paid, session.receipt_no),
-            None => full,
-        };
+        let (_, quote) = self.due(&session, now);
         self.lanes[lane].view.awaiting_payment = Some(PaymentDue {
             session_id: session.id,
             ticket_no: ticket.ticket_no,

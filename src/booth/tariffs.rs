@@ -98,6 +98,17 @@ impl Booth {
         quote
     }
 
+    /// What a stay leaving now owes: its price so far (`.0`), and that less what it paid at an
+    /// earlier exit (`.1`; the same quote when it paid nothing yet), with the payment's line.
+    pub(super) fn due(&mut self, session: &Session, now: DateTime<Utc>) -> (Quote, Quote) {
+        let full = self.price(session, now, false);
+        let due = match super::exit::paid_before(session) {
+            Some(paid) => pricing::still_due(full.clone(), paid, session.receipt_no),
+            None => full.clone(),
+        };
+        (full, due)
+    }
+
     /// Whether a retry of `session` at `now` comes later than its tariff's exit grace after
     /// the entrance (`Entering`) or the exit charge (`Exiting`).
     pub(super) fn past_grace(&mut self, session: &Session, now: DateTime<Utc>) -> bool {
@@ -136,12 +147,7 @@ impl Booth {
                 return Ok(ScanOutcome::Refused(refusal));
             }
             let session = sessions::get(self.store.conn(), due.session_id)?.unwrap_or(session);
-            let full = self.price(&session, now, false);
-            // A ticket back after its exit grace still owes only the difference.
-            let quote = match super::exit::paid_before(&session) {
-                Some(paid) => pricing::still_due(full, paid, session.receipt_no),
-                None => full,
-            };
+            let (_, quote) = self.due(&session, now);
             self.lanes[lane].view.awaiting_payment = Some(PaymentDue {
                 quote: quote.clone(),
                 ..due
