@@ -249,3 +249,38 @@ fn sessions_filter_sort_and_views_load_their_lists() {
     let search = press(&mut app, &[Key::Char('4'), Key::Char('/'), Key::Char('a')]);
     assert_eq!(search.last(), Some(&Command::SearchAccounts("a".into())));
 }
+
+/// A shop's validation held at an exit shows on its lane until the next stay takes it, and
+/// not once it has expired.
+#[test]
+fn a_held_validation_shows_on_its_lane_while_it_waits() {
+    use clearpark::booth::HeldValidation;
+    use clearpark::domain::tariff::Grant;
+    use clearpark::store::validations::ValidationCode;
+    let mut app = fixture::app(40, 0);
+    let out = app
+        .snapshot
+        .lanes
+        .iter_mut()
+        .find(|l| l.id == "out-1")
+        .unwrap();
+    out.awaiting_payment = None;
+    out.held_validation = Some(HeldValidation {
+        code: ValidationCode {
+            id: 1,
+            code: "VAL-BOOKS".into(),
+            shop: "Bookshop".into(),
+            grant: Grant::FreeMinutes(60),
+            active: true,
+        },
+        at: app.now - chrono::TimeDelta::seconds(30),
+    });
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen.contains("VALIDATED Bookshop (60 min free)"),
+        "{screen}"
+    );
+    app.now += chrono::TimeDelta::minutes(3);
+    let screen = render(&app, 160, 48);
+    assert!(!screen.contains("VALIDATED"), "expired:\n{screen}");
+}

@@ -5,6 +5,7 @@ use crate::booth::NwaveLink;
 use crate::booth::{Activity, ActivityKind, GatePosition, LaneView, ScanOutcome};
 use crate::domain::session::Direction;
 use crate::tui::app::App;
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -61,7 +62,7 @@ fn draw_lanes(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .snapshot
         .lanes
         .iter()
-        .map(|lane| lane_line(lane, wide))
+        .map(|lane| lane_line(lane, wide, app.now))
         .collect();
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" Lanes ")),
@@ -69,7 +70,7 @@ fn draw_lanes(frame: &mut Frame<'_>, area: Rect, app: &App) {
     );
 }
 
-fn lane_line(lane: &LaneView, wide: bool) -> Line<'static> {
+fn lane_line(lane: &LaneView, wide: bool, now: DateTime<Utc>) -> Line<'static> {
     let (gate_text, gate_style) = match (lane.gate.online, lane.gate.position) {
         (None, _) => ("no gate", style::dim()),
         (Some(false), _) => ("OFFLINE", style::bad()),
@@ -110,6 +111,16 @@ fn lane_line(lane: &LaneView, wide: bool) -> Line<'static> {
                 " PAY {} {} #{:06}",
                 due.quote.total, due.currency, due.ticket_no
             ),
+            style::money(),
+        ));
+    } else if let Some(held) = lane
+        .held_validation
+        .as_ref()
+        .filter(|h| now.signed_duration_since(h.at) <= crate::booth::VALIDATION_HOLD)
+    {
+        // A shop's validation waiting for the ticket or code it is for.
+        spans.push(Span::styled(
+            format!(" VALIDATED {} ({})", held.code.shop, held.code.grant),
             style::money(),
         ));
     } else if !lane.pending.is_empty() {
