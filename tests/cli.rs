@@ -24,13 +24,26 @@ fn ok(out: &Output) -> String {
     stdout
 }
 
-#[test]
-fn init_accounts_devices_price_from_the_example_config() {
+/// A folder whose config.toml is the example, as shipped.
+fn with_example_config() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let example =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml.example"))
             .unwrap();
     std::fs::write(dir.path().join("config.toml"), example).unwrap();
+    dir
+}
+
+/// `clearpark price --start START --end END` and `more`.
+fn price(dir: &Path, start: &str, end: &str, more: &[&str]) -> Output {
+    let mut args = vec!["price", "--start", start, "--end", end];
+    args.extend_from_slice(more);
+    clearpark(dir, &args)
+}
+
+#[test]
+fn init_accounts_devices_price_from_the_example_config() {
+    let dir = with_example_config();
 
     let out = ok(&clearpark(dir.path(), &["init"]));
     assert!(
@@ -106,15 +119,11 @@ fn init_accounts_devices_price_from_the_example_config() {
     let out = ok(&clearpark(dir.path(), &["accounts", "list"]));
     assert!(out.contains("3 account(s)"), "all or nothing: {out}");
 
-    let out = ok(&clearpark(
+    let out = ok(&price(
         dir.path(),
-        &[
-            "price",
-            "--start",
-            "2026-11-23 10:00:00",
-            "--end",
-            "2026-11-23 10:07:15",
-        ],
+        "2026-11-23 10:00:00",
+        "2026-11-23 10:07:15",
+        &[],
     ));
     // The example's board: a visitor's 7 min 15 s are inside the 10-minute grace.
     assert!(out.contains("tariff:           visitor v1"), "{out}");
@@ -125,29 +134,18 @@ fn init_accounts_devices_price_from_the_example_config() {
         "{out}"
     );
     assert!(out.contains("total:            0.00 TMT"), "{out}");
-    let out = ok(&clearpark(
+    let out = ok(&price(
         dir.path(),
-        &[
-            "price",
-            "--start",
-            "2026-11-23 10:00:00",
-            "--end",
-            "2026-11-23 10:07:15",
-            "--tariff",
-            "subscriber",
-        ],
+        "2026-11-23 10:00:00",
+        "2026-11-23 10:07:15",
+        &["--tariff", "subscriber"],
     ));
     assert!(out.contains("Within the 30-minute grace period"), "{out}");
-    let out = ok(&clearpark(
+    let out = ok(&price(
         dir.path(),
-        &[
-            "price",
-            "--start",
-            "2026-11-23 05:00:00",
-            "--end",
-            "2026-11-23 08:05:00",
-            "--lost",
-        ],
+        "2026-11-23 05:00:00",
+        "2026-11-23 08:05:00",
+        &["--lost"],
     ));
     assert!(out.contains("From 180 min: 1 × 1 h at 1.50"), "{out}");
     assert!(
@@ -155,31 +153,19 @@ fn init_accounts_devices_price_from_the_example_config() {
         "{out}"
     );
     assert!(out.contains("total:            25.00 TMT"), "{out}");
-    let bad = clearpark(
+    let bad = price(
         dir.path(),
-        &[
-            "price",
-            "--start",
-            "2026-11-23 10:00:00",
-            "--end",
-            "2026-11-23 11:00:00",
-            "--tariff",
-            "nope",
-        ],
+        "2026-11-23 10:00:00",
+        "2026-11-23 11:00:00",
+        &["--tariff", "nope"],
     );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no tariff \"nope\""));
-    let out = ok(&clearpark(
+    let out = ok(&price(
         dir.path(),
-        &[
-            "price",
-            "--start",
-            "2026-11-23T10:00:00Z",
-            "--end",
-            "2026-11-24T10:00:00Z",
-            "--price",
-            "0.0125",
-        ],
+        "2026-11-23T10:00:00Z",
+        "2026-11-24T10:00:00Z",
+        &["--price", "0.0125"],
     ));
     assert!(out.contains("total:            18.00"), "{out}");
 }
@@ -188,11 +174,7 @@ fn init_accounts_devices_price_from_the_example_config() {
 /// board file imported as new versions (audited), a broken one refused whole, shops' codes.
 #[test]
 fn tariffs_and_validations_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let example =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml.example"))
-            .unwrap();
-    std::fs::write(dir.path().join("config.toml"), example).unwrap();
+    let dir = with_example_config();
     let out = ok(&clearpark(dir.path(), &["init"]));
     assert!(
         out.contains("tariff visitor v1, prices default, walk-in tickets"),
@@ -302,11 +284,7 @@ fn tariffs_and_validations_from_the_command_line() {
 #[test]
 fn a_listing_cut_short_by_its_reader_ends_quietly() {
     use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().unwrap();
-    let example =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml.example"))
-            .unwrap();
-    std::fs::write(dir.path().join("config.toml"), example).unwrap();
+    let dir = with_example_config();
     ok(&clearpark(dir.path(), &["init"]));
     // Far more than a pipe's buffer (64 KiB), so the listing is still writing when the
     // reader goes away.

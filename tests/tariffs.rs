@@ -199,26 +199,16 @@ fn charged_never_through_and_back_after_the_exit_grace_pays_the_extra_time() {
 #[test]
 fn a_ticket_back_after_the_exit_grace_owes_the_extra_time_at_the_booth() {
     let mut b = booth();
-    let (done, _) = b.attendant(AttendantCommand::IssueTicket { lane: IN.into() });
-    let AttendantDone::TicketIssued {
+    let WalkIn {
         code, session_id, ..
-    } = done.unwrap()
-    else {
-        panic!()
-    };
-    b.gate(IN, GateSignal::Passed);
+    } = b.walk_in();
     b.clock.advance(TimeDelta::minutes(59));
     let (decided, _) = b.scan(OUT, code.as_bytes());
     assert!(matches!(
         decided.outcome,
         ScanOutcome::AwaitingPayment { .. }
     ));
-    b.attendant(AttendantCommand::RecordPayment {
-        lane: OUT.into(),
-        method: PaymentMethod::Cash,
-    })
-    .0
-    .unwrap();
+    b.pay(PaymentMethod::Cash);
     b.gate(OUT, GateSignal::TimedOut);
     b.clock.advance(TimeDelta::minutes(30));
     let (decided, _) = b.scan(OUT, code.as_bytes());
@@ -241,16 +231,7 @@ fn a_ticket_back_after_the_exit_grace_owes_the_extra_time_at_the_booth() {
             .iter()
             .any(|l| l.label == "Already paid on receipt 000001")
     );
-    let (done, effects) = b.attendant(AttendantCommand::RecordPayment {
-        lane: OUT.into(),
-        method: PaymentMethod::Card,
-    });
-    let AttendantDone::Paid {
-        receipt_no, total, ..
-    } = done.unwrap()
-    else {
-        panic!()
-    };
+    let (receipt_no, total, effects) = b.pay(PaymentMethod::Card);
     assert_eq!((receipt_no, total.to_string()), (2, "1.00".into()));
     assert!(opens_gate(&effects, OUT));
     let s = sessions::get(b.conn(), session_id).unwrap().unwrap();
@@ -310,14 +291,9 @@ fn a_shops_validation_scanned_before_the_ticket_takes_its_minutes_off_once() {
     )
     .unwrap();
     validations::set_active(b.conn(), "VAL-OLD", false).unwrap();
-    let (done, _) = b.attendant(AttendantCommand::IssueTicket { lane: IN.into() });
-    let AttendantDone::TicketIssued {
+    let WalkIn {
         code, session_id, ..
-    } = done.unwrap()
-    else {
-        panic!()
-    };
-    b.gate(IN, GateSignal::Passed);
+    } = b.walk_in();
     b.clock.advance(TimeDelta::minutes(185));
 
     // At an entrance a validation means nothing; a disabled code is refused.
@@ -350,13 +326,7 @@ fn a_shops_validation_scanned_before_the_ticket_takes_its_minutes_off_once() {
         decided.refused().map(Refusal::code),
         Some("validation_refused")
     );
-    let (done, effects) = b.attendant(AttendantCommand::RecordPayment {
-        lane: OUT.into(),
-        method: PaymentMethod::Cash,
-    });
-    let AttendantDone::Paid { total, .. } = done.unwrap() else {
-        panic!()
-    };
+    let (_, total, effects) = b.pay(PaymentMethod::Cash);
     assert_eq!(total.to_string(), "4.50");
     let text = printed(&effects)[0].document.plain_text().join("\n");
     assert!(
@@ -387,11 +357,7 @@ fn a_validation_typed_while_a_ticket_waits_reprices_it() {
         t0(),
     )
     .unwrap();
-    let (done, _) = b.attendant(AttendantCommand::IssueTicket { lane: IN.into() });
-    let AttendantDone::TicketIssued { code, .. } = done.unwrap() else {
-        panic!()
-    };
-    b.gate(IN, GateSignal::Passed);
+    let code = b.walk_in().code;
     b.clock.advance(TimeDelta::minutes(185));
     b.scan(OUT, code.as_bytes());
     let (decided, _) = b.scan(OUT, b"VAL-CAFE");
@@ -414,11 +380,7 @@ fn a_validation_typed_while_a_ticket_waits_reprices_it() {
 fn a_lost_ticket_pays_the_fee_or_the_stay_whichever_is_more() {
     let mut b = booth();
     for (hours, expected) in [(2, "25.00"), (72, "60.00")] {
-        let (done, _) = b.attendant(AttendantCommand::IssueTicket { lane: IN.into() });
-        let AttendantDone::TicketIssued { ticket_no, .. } = done.unwrap() else {
-            panic!()
-        };
-        b.gate(IN, GateSignal::Passed);
+        let ticket_no = b.walk_in().ticket_no;
         b.clock.advance(TimeDelta::hours(hours));
         let (done, effects) = b.attendant(AttendantCommand::LostTicket {
             lane: OUT.into(),
@@ -439,9 +401,12 @@ fn a_lost_ticket_pays_the_fee_or_the_stay_whichever_is_more() {
 fn a_database_from_before_tariffs_keeps_pricing_its_open_stays_per_minute() {
     let mut b = TestBooth::new("0.05");
     let (account, code) = parked(&mut b, "old");
-    // As a migrated database has them: no tariff recorded on the stay.
+    // As migrations/3.sql leaves a database: empty tariff tables, no tariff on the stay.
     b.conn()
-        .execute("UPDATE parking_session SET tariff_version_id = NULL", [])
+        .execute_batch(
+            "UPDATE parking_session SET tariff_version_id = NULL;
+             DELETE FROM tariff_assignment; DELETE FROM tariff_version; DELETE FROM tariff;",
+        )
         .unwrap();
     b.restart();
     let s = sessions::open_for_account(b.conn(), account)

@@ -6,6 +6,7 @@ use super::scan::Decided;
 use super::snapshot::PaymentDue;
 use super::{Booth, Effect, PrintJob, PrintKind};
 use crate::domain::model::{Account, Device, Session, WalkinTicket};
+use crate::domain::pricing::Quote;
 use crate::domain::receipt::{Holder, PaymentMethod, Receipt};
 use crate::domain::session::{Direction, SessionState};
 use crate::store::attendance::{self, NewAttendance};
@@ -59,25 +60,19 @@ impl Booth {
             },
         )?;
         accounts::add_charge(&tx, account.id, quote.total, now)?;
-        let receipt = Receipt {
-            site_name: self.settings.name.clone(),
-            receipt_no: receipts::next_number(&tx)?,
-            receipt_id: uuid::Uuid::new_v4().to_string(),
-            holder: Holder::Account {
-                name: account.name.clone(),
-                reg_no: account.reg_no.clone(),
-            },
-            entry: session.start,
-            exit: quote.end,
-            billed_minutes: quote.billed_minutes,
-            price_per_minute: quote.price_per_minute,
-            total: quote.total,
-            currency: session.currency.clone(),
-            payment_method: PaymentMethod::Account,
-            lost_ticket: false,
-            tariff: quote.tariff.as_ref().map(ToString::to_string),
-            lines: quote.lines.clone(),
+        let holder = Holder::Account {
+            name: account.name.clone(),
+            reg_no: account.reg_no.clone(),
         };
+        let receipt = receipt(
+            &tx,
+            &self.settings.name,
+            holder,
+            &session,
+            &quote,
+            PaymentMethod::Account,
+            false,
+        )?;
         receipts::insert(&tx, session.id, &receipt, now)?;
         let state = if has_gate {
             SessionState::Exiting
@@ -161,6 +156,35 @@ impl Booth {
         }
         effects
     }
+}
+
+/// The receipt for `quote`, charged on `session` at `site`: the next number (take it inside the
+/// transaction that writes the exit), a new id, the tariff and its lines.
+pub(super) fn receipt(
+    tx: &rusqlite::Connection,
+    site: &str,
+    holder: Holder,
+    session: &Session,
+    quote: &Quote,
+    payment_method: PaymentMethod,
+    lost_ticket: bool,
+) -> store::Result<Receipt> {
+    Ok(Receipt {
+        site_name: site.to_owned(),
+        receipt_no: receipts::next_number(tx)?,
+        receipt_id: uuid::Uuid::new_v4().to_string(),
+        holder,
+        entry: session.start,
+        exit: quote.end,
+        billed_minutes: quote.billed_minutes,
+        price_per_minute: quote.price_per_minute,
+        total: quote.total,
+        currency: session.currency.clone(),
+        payment_method,
+        lost_ticket,
+        tariff: quote.tariff.as_ref().map(ToString::to_string),
+        lines: quote.lines.clone(),
+    })
 }
 
 /// What a stay already paid: a session charged at an exit and still not through (back after

@@ -24,23 +24,18 @@ pub struct HeldValidation {
 }
 
 impl Booth {
-    /// The tariff version that prices a stay of `parker` entering now; `None`: nothing is
-    /// assigned, and the stay is priced every started minute at `ResPrice`.
+    /// The id of the tariff version that prices a stay of `parker` entering now; `None`:
+    /// nothing is assigned, and the stay is priced every started minute at `ResPrice`.
     pub(super) fn tariff_for(
-        &mut self,
+        &self,
         parker: Parker,
         now: DateTime<Utc>,
     ) -> store::Result<Option<i64>> {
-        let Some(version) = tariffs::for_parker(self.store.conn(), parker, now)? else {
-            return Ok(None);
-        };
-        let id = version.id;
-        self.tariffs.entry(id).or_insert_with(|| Arc::new(version));
-        Ok(Some(id))
+        tariffs::for_parker(self.store.conn(), parker, now)
     }
 
     /// A version by id; versions never change, so each is read once.
-    fn tariff_version(&mut self, id: Option<i64>) -> Option<Arc<TariffVersion>> {
+    pub(super) fn tariff_version(&mut self, id: Option<i64>) -> Option<Arc<TariffVersion>> {
         let id = id?;
         if let Some(v) = self.tariffs.get(&id) {
             return Some(v.clone());
@@ -140,13 +135,12 @@ impl Booth {
             ))));
         }
         if let Some(due) = self.lanes[lane].view.awaiting_payment.clone() {
-            let Some(session) = sessions::get(self.store.conn(), due.session_id)? else {
+            let Some(mut session) = sessions::get(self.store.conn(), due.session_id)? else {
                 return Ok(ScanOutcome::Refused(Refusal::NotInside));
             };
-            if let Some(refusal) = self.apply_validation(lane, &session, &code, actor, now)? {
+            if let Some(refusal) = self.apply_validation(lane, &mut session, &code, actor, now)? {
                 return Ok(ScanOutcome::Refused(refusal));
             }
-            let session = sessions::get(self.store.conn(), due.session_id)?.unwrap_or(session);
             let (_, quote) = self.due(&session, now);
             self.lanes[lane].view.awaiting_payment = Some(PaymentDue {
                 quote: quote.clone(),
@@ -170,7 +164,7 @@ impl Booth {
     pub(super) fn take_held_validation(
         &mut self,
         lane: usize,
-        session: Session,
+        mut session: Session,
         now: DateTime<Utc>,
     ) -> store::Result<Session> {
         let Some(held) = self.lanes[lane].view.held_validation.take() else {
@@ -180,20 +174,20 @@ impl Booth {
             tracing::info!(shop = held.code.shop, "a held validation expired unused");
             return Ok(session);
         }
-        match self.apply_validation(lane, &session, &held.code, "scanner", now)? {
-            Some(refusal) => {
-                tracing::warn!(session = session.id, %refusal, "held validation not applied");
-                Ok(session)
-            }
-            None => Ok(sessions::get(self.store.conn(), session.id)?.unwrap_or(session)),
+        if let Some(refusal) =
+            self.apply_validation(lane, &mut session, &held.code, "scanner", now)?
+        {
+            tracing::warn!(session = session.id, %refusal, "held validation not applied");
         }
+        Ok(session)
     }
 
-    /// Records `code` on the stay, audited; the refusal when the stay already has one.
+    /// Records `code` on the stay (and on `session`), audited; the refusal when the stay
+    /// already has one.
     fn apply_validation(
         &mut self,
         lane: usize,
-        session: &Session,
+        session: &mut Session,
         code: &ValidationCode,
         actor: &str,
         now: DateTime<Utc>,
@@ -217,6 +211,7 @@ impl Booth {
             },
         )?;
         tx.commit()?;
+        session.validation_id = Some(code.id);
         Ok(None)
     }
 }

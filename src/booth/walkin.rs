@@ -32,7 +32,7 @@ impl Booth {
         })?;
         let has_gate = self.lanes[lane].has_gate();
         let tariff_version_id = self.tariff_for(Parker::Walkin, now)?;
-        let tariff = tariff_version_id.and_then(|id| self.tariffs.get(&id).cloned());
+        let tariff = self.tariff_version(tariff_version_id);
         let (ticket, session_id, res) = {
             let tx = self.store.transaction()?;
             let res = resource::get_by_guid(&tx, &self.settings.res_guid)?.ok_or_else(|| {
@@ -153,28 +153,20 @@ impl Booth {
         let session = sessions::get(&tx, session_id)?
             .filter(|s| {
                 s.state == SessionState::Active
-                    || (s.state == SessionState::Exiting
-                        && !lost_ticket
-                        && super::exit::paid_before(s).is_some())
+                    || (!lost_ticket && super::exit::paid_before(s).is_some())
             })
             .ok_or(AttendantError::TicketNotInside(ticket_no))?;
         let paid = super::exit::paid_before(&session).unwrap_or_default();
-        let receipt = Receipt {
-            site_name: self.settings.name.clone(),
-            receipt_no: receipts::next_number(&tx)?,
-            receipt_id: uuid::Uuid::new_v4().to_string(),
-            holder: Holder::Ticket { ticket_no },
-            entry: session.start,
-            exit: quote.end,
-            billed_minutes: quote.billed_minutes,
-            price_per_minute: quote.price_per_minute,
-            total: quote.total,
-            currency: session.currency.clone(),
-            payment_method: method,
+        let holder = Holder::Ticket { ticket_no };
+        let receipt = super::exit::receipt(
+            &tx,
+            &self.settings.name,
+            holder,
+            &session,
+            quote,
+            method,
             lost_ticket,
-            tariff: quote.tariff.as_ref().map(ToString::to_string),
-            lines: quote.lines.clone(),
-        };
+        )?;
         receipts::insert(&tx, session_id, &receipt, now)?;
         sessions::record_exit(
             &tx,

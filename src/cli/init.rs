@@ -11,48 +11,37 @@ pub fn run(config: &Config) -> anyhow::Result<()> {
         config.booth.database.display(),
         store::SCHEMA_VERSION
     )?;
-    match &config.resource {
-        Some(seed) => {
-            let res = resource::upsert(
-                store.conn(),
-                &config.booth.res_guid,
-                &seed.name,
-                seed.price_per_minute,
-                &seed.currency,
-                clearpark::booth::clock::now(),
-            )
-            .context("cannot write the resource")?;
-            outln!(
-                "resource {:?} ({}) prices parking at {} {} per minute",
-                res.name,
-                res.guid,
-                res.price_per_minute,
-                res.currency
-            )?;
-        }
+    let res = match &config.resource {
+        Some(seed) => resource::upsert(
+            store.conn(),
+            &config.booth.res_guid,
+            &seed.name,
+            seed.price_per_minute,
+            &seed.currency,
+            clearpark::booth::clock::now(),
+        )
+        .context("cannot write the resource")?,
         None => match resource::get_by_guid(store.conn(), &config.booth.res_guid)? {
-            Some(res) => outln!(
-                "resource {:?} ({}) prices parking at {} {} per minute",
-                res.name,
-                res.guid,
-                res.price_per_minute,
-                res.currency
-            )?,
+            Some(res) => res,
             None => anyhow::bail!(
                 "booth.res_guid {} is not in tbl_dk_resource and the config has no [resource] to create it",
                 config.booth.res_guid
             ),
         },
-    }
+    };
+    outln!(
+        "resource {:?} ({}) prices parking at {} {} per minute",
+        res.name,
+        res.guid,
+        res.price_per_minute,
+        res.currency
+    )?;
     // A new database takes the config's price board (or the standard per-minute tariff).
-    let currency = resource::get_by_guid(store.conn(), &config.booth.res_guid)?
-        .map(|r| r.currency)
-        .unwrap_or_default();
     let tx = store.transaction()?;
     tariffs::seed(
         &tx,
         &config.tariffs,
-        &currency,
+        &res.currency,
         config.booth.lost_ticket_fee,
         clearpark::booth::clock::now(),
     )

@@ -109,6 +109,23 @@ fn open_store(config: &Config) -> anyhow::Result<clearpark::store::Store> {
         .with_context(|| format!("booth.database = {}", config.booth.database.display()))
 }
 
+/// The priced resource's price per minute and currency: the database's row (`conn`) when it
+/// has one, else the config's `[resource]`.
+fn configured_resource(
+    config: &Config,
+    conn: Option<&rusqlite::Connection>,
+) -> anyhow::Result<Option<(rust_decimal::Decimal, String)>> {
+    let stored = match conn {
+        Some(c) => clearpark::store::resource::get_by_guid(c, &config.booth.res_guid)?,
+        None => None,
+    };
+    Ok(match (stored, &config.resource) {
+        (Some(r), _) => Some((r.price_per_minute, r.currency)),
+        (None, Some(seed)) => Some((seed.price_per_minute, seed.currency.clone())),
+        (None, None) => None,
+    })
+}
+
 /// A tokio runtime for the commands that run tasks. Its worker threads (the HTTP API, the
 /// Nwave consumer, the screen's spawned tasks) run below the lanes' and the booth's priority
 /// (`clearpark::priority`); the future given to `block_on` (the console) runs on the calling

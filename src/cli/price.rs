@@ -6,7 +6,7 @@ use clap::Args;
 use clearpark::config::Config;
 use clearpark::domain::pricing::{self, Quote};
 use clearpark::domain::tariff::{Stay, Target, board};
-use clearpark::store::{Store, resource, tariffs};
+use clearpark::store::{Store, tariffs};
 use rust_decimal::Decimal;
 use std::path::Path;
 
@@ -79,17 +79,11 @@ fn by_tariff(config_path: &Path, args: &PriceArgs) -> anyhow::Result<(Quote, Str
         .then(|| Store::open_read_only(&config.booth.database))
         .transpose()?;
     let conn = store.as_ref().map(Store::conn);
-    let res = match conn {
-        Some(c) => resource::get_by_guid(c, &config.booth.res_guid)?,
-        None => None,
-    };
-    let (per_minute, currency) = match (res, &config.resource) {
-        (Some(r), _) => (r.price_per_minute, r.currency),
-        (None, Some(seed)) => (seed.price_per_minute, seed.currency.clone()),
-        (None, None) => anyhow::bail!(
+    let Some((per_minute, currency)) = super::configured_resource(&config, conn)? else {
+        anyhow::bail!(
             "booth.res_guid {} is not in the database and the config has no [resource]; pass --price",
             config.booth.res_guid
-        ),
+        );
     };
     let name = match (&args.tariff, conn) {
         (Some(name), _) => Some(name.clone()),

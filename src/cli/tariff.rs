@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use clearpark::config::Config;
 use clearpark::domain::tariff::Board;
-use clearpark::store::{resource, tariffs};
+use clearpark::store::tariffs;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +31,9 @@ pub fn run(config: &Config, command: TariffCommand) -> anyhow::Result<()> {
     let mut store = super::open_store(config)?;
     match command {
         TariffCommand::List => {
+            let price = super::configured_resource(config, Some(store.conn()))?
+                .map(|(price, _)| price)
+                .unwrap_or_default();
             for t in tariffs::list(store.conn())? {
                 let current = t.versions.first();
                 outln!(
@@ -46,7 +49,6 @@ pub fn run(config: &Config, command: TariffCommand) -> anyhow::Result<()> {
                     }
                 )?;
                 if let Some(v) = current {
-                    let price = resource_price(config, &store)?;
                     outln!("    {}", v.rules.summary(price))?;
                 }
             }
@@ -88,9 +90,7 @@ pub fn run(config: &Config, command: TariffCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let board =
                 Board::from_toml(&text).map_err(|e| anyhow::anyhow!("{}:\n{e}", file.display()))?;
-            let currency = resource::get_by_guid(store.conn(), &config.booth.res_guid)?
-                .map(|r| r.currency)
-                .or_else(|| config.resource.as_ref().map(|r| r.currency.clone()));
+            let currency = super::configured_resource(config, Some(store.conn()))?.map(|(_, c)| c);
             let actor = super::console::attendant_name(attendant);
             let now = clearpark::booth::clock::now();
             let tx = store.transaction()?;
@@ -104,15 +104,4 @@ pub fn run(config: &Config, command: TariffCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The resource's price per minute, which `price = "resource"` stands for.
-fn resource_price(
-    config: &Config,
-    store: &clearpark::store::Store,
-) -> anyhow::Result<rust_decimal::Decimal> {
-    Ok(resource::get_by_guid(store.conn(), &config.booth.res_guid)?
-        .map(|r| r.price_per_minute)
-        .or_else(|| config.resource.as_ref().map(|r| r.price_per_minute))
-        .unwrap_or_default())
 }

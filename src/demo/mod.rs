@@ -157,8 +157,7 @@ pub fn seed(
             price_group_id: None,
         },
         now,
-    )?
-    .map(|v| v.id);
+    )?;
     let mut codes = Vec::new();
 
     // The reference's find-device example, field for field where the booth sets them.

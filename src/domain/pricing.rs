@@ -22,6 +22,9 @@ pub enum PriceError {
     NegativePrice(Decimal),
     #[error("the total for {minutes} minutes at {per_minute} per minute does not fit a decimal")]
     Overflow { minutes: i64, per_minute: Decimal },
+    /// A tariff's sum (blocks × their price, a day's charges) that does not fit a decimal.
+    #[error("{count} × {amount} does not fit a decimal")]
+    TooLarge { count: i64, amount: Decimal },
 }
 
 /// A priced stay: what the receipt, the API's `Parking` object and the session row show.

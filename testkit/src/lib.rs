@@ -14,6 +14,7 @@ use clearpark::booth::{
 use clearpark::config::{
     BoothSettings, Config, GateEndpoint, LaneConfig, PrinterEndpoint, ScannerEndpoint,
 };
+use clearpark::domain::receipt::PaymentMethod;
 use clearpark::domain::session::Direction;
 use clearpark::store::accounts::{self, NewAccount};
 use clearpark::store::seed::{self, Holder, NewCode};
@@ -101,6 +102,13 @@ pub fn config(db: PathBuf) -> Config {
     }
 }
 
+/// A walk-in inside: [`TestBooth::walk_in`].
+pub struct WalkIn {
+    pub ticket_no: i64,
+    pub code: String,
+    pub session_id: i64,
+}
+
 /// A booth on a fresh database file with a resource at `price` per minute.
 pub struct TestBooth {
     pub dir: tempfile::TempDir,
@@ -180,6 +188,41 @@ impl TestBooth {
             reply: Some(tx),
         }));
         (rx.try_recv().unwrap(), effects)
+    }
+
+    /// A walk-in ticket issued at [`IN`] and its car through the gate.
+    pub fn walk_in(&mut self) -> WalkIn {
+        let (done, _) = self.attendant(AttendantCommand::IssueTicket { lane: IN.into() });
+        let Ok(AttendantDone::TicketIssued {
+            ticket_no,
+            code,
+            session_id,
+        }) = done
+        else {
+            panic!("no ticket: {done:?}")
+        };
+        self.gate(IN, GateSignal::Passed);
+        WalkIn {
+            ticket_no,
+            code,
+            session_id,
+        }
+    }
+
+    /// The payment waiting at [`OUT`] taken by `method`: the receipt number, the total and the
+    /// effects (the gate, the receipt).
+    pub fn pay(&mut self, method: PaymentMethod) -> (i64, Decimal, Vec<Effect>) {
+        let (done, effects) = self.attendant(AttendantCommand::RecordPayment {
+            lane: OUT.into(),
+            method,
+        });
+        let Ok(AttendantDone::Paid {
+            receipt_no, total, ..
+        }) = done
+        else {
+            panic!("not paid: {done:?}")
+        };
+        (receipt_no, total, effects)
     }
 
     /// Hands Nwave messages to the booth as one batch, as the consumer does; what it applied.

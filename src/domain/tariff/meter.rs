@@ -322,9 +322,9 @@ fn ceil_div(n: i128, d: i128) -> i128 {
 fn times(n: i64, price: Decimal) -> Result<Decimal, PriceError> {
     Decimal::from(n)
         .checked_mul(price)
-        .ok_or(PriceError::Overflow {
-            minutes: n,
-            per_minute: price,
+        .ok_or(PriceError::TooLarge {
+            count: n,
+            amount: price,
         })
 }
 
@@ -333,10 +333,7 @@ fn add(a: Decimal, b: Decimal) -> Result<Decimal, PriceError> {
 }
 
 fn overflow(amount: Decimal) -> PriceError {
-    PriceError::Overflow {
-        minutes: 0,
-        per_minute: amount,
-    }
+    PriceError::TooLarge { count: 1, amount }
 }
 
 fn minutes_text(minutes: i128) -> String {

@@ -50,14 +50,15 @@ fn stay(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> Stay<'static> {
     }
 }
 
+/// The tariff `name` from `start` to `end`, in Ashgabat.
+fn between(name: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Priced {
+    price(&rules(name), &stay(start, end, ashgabat())).unwrap()
+}
+
 /// A visitor from 10:00 local (a Monday), `minutes` long.
 fn visitor(minutes: i64) -> Priced {
     let start = local(ashgabat(), 2026, 12, 7, 10, 0);
-    price(
-        &rules("visitor"),
-        &stay(start, start + TimeDelta::minutes(minutes), ashgabat()),
-    )
-    .unwrap()
+    between("visitor", start, start + TimeDelta::minutes(minutes))
 }
 
 fn amounts(p: &Priced) -> Vec<(LineKind, i64, String)> {
@@ -95,15 +96,11 @@ fn worked_examples_of_the_posted_board() {
 fn overnight_the_meter_stops_for_the_night_rate() {
     let tz = ashgabat();
     // 18:00 to 09:30 next day: 120 + 90 metered minutes, and the night.
-    let p = price(
-        &rules("visitor"),
-        &stay(
-            local(tz, 2026, 12, 7, 18, 0),
-            local(tz, 2026, 12, 8, 9, 30),
-            tz,
-        ),
-    )
-    .unwrap();
+    let p = between(
+        "visitor",
+        local(tz, 2026, 12, 7, 18, 0),
+        local(tz, 2026, 12, 8, 9, 30),
+    );
     assert_eq!(p.total.to_string(), "12.50");
     assert_eq!(
         amounts(&p),
@@ -201,15 +198,11 @@ fn a_validation_takes_minutes_off_the_end_or_a_share_off_the_price() {
 fn staff_pay_a_calendar_day_at_most_once_however_late_they_stay() {
     let tz = ashgabat();
     // 22:00 to 02:00: two calendar days touched, 1.00 each.
-    let p = price(
-        &rules("staff"),
-        &stay(
-            local(tz, 2026, 12, 7, 22, 0),
-            local(tz, 2026, 12, 8, 2, 0),
-            tz,
-        ),
-    )
-    .unwrap();
+    let p = between(
+        "staff",
+        local(tz, 2026, 12, 7, 22, 0),
+        local(tz, 2026, 12, 8, 2, 0),
+    );
     assert_eq!(p.total.to_string(), "2.00");
 }
 

@@ -191,10 +191,10 @@ pub fn seed(
     lost_ticket_fee: Decimal,
     now: DateTime<Utc>,
 ) -> std::result::Result<(), ImportError> {
-    let any: bool = conn
+    let first_start = !conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM tariff)")?
-        .query_row([], |r| r.get(0))?;
-    if !any && !config_board.tariffs.is_empty() {
+        .query_row([], |r| r.get::<_, bool>(0))?;
+    if first_start && !config_board.tariffs.is_empty() {
         // A new database's board has always been in force: stays that began before this start
         // (a copied database, a clock set late) are priced by it too.
         let mut board = config_board.clone();
@@ -204,7 +204,7 @@ pub fn seed(
         for line in import(conn, &board, Some(currency), "config", now)? {
             tracing::info!(%line, "tariff from the config's board");
         }
-    } else if any {
+    } else if !first_start {
         for spec in &config_board.tariffs {
             let stored = in_force(conn, &spec.name, now)?;
             if stored.is_none_or(|v| v.rules != spec.rules) {
@@ -216,11 +216,15 @@ pub fn seed(
         }
     }
     let no_default = assigned(conn, Target::Default)?.is_none();
-    let legacy: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM parking_session WHERE tariff_version_id IS NULL)",
-        )?
-        .query_row([], |r| r.get(0))?;
+    // Only a database that has never had tariffs (new, or just migrated) can hold stays without
+    // one: every entrance since records its version. Later starts skip the look through the
+    // sessions.
+    let legacy = first_start
+        && conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM parking_session WHERE tariff_version_id IS NULL)",
+            )?
+            .query_row([], |r| r.get::<_, bool>(0))?;
     if no_default || legacy {
         let exists: bool = conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM tariff WHERE name = ?1)")?
@@ -244,6 +248,8 @@ pub fn seed(
             },
         };
         import(conn, &standard, Some(currency), "clearpark", now)?;
+    }
+    if legacy {
         // Stays from before tariffs were priced every started minute at their ResPrice:
         // that is the standard tariff's version 1, which they now record.
         conn.prepare_cached(

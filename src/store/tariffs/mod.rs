@@ -57,16 +57,28 @@ pub fn version(conn: &Connection, id: i64) -> Result<Option<TariffVersion>> {
         .transpose()
 }
 
-/// The version of the tariff `name` in force at `at`: the latest that took effect by then.
+/// Which version of a tariff (`?1`, its name) is in force at `?2`: the latest that took effect
+/// by then.
+const IN_FORCE: &str = "WHERE t.name = ?1 AND v.effective_from <= ?2
+    ORDER BY v.effective_from DESC, v.version DESC LIMIT 1";
+
+/// The version of the tariff `name` in force at `at`.
 pub fn in_force(conn: &Connection, name: &str, at: DateTime<Utc>) -> Result<Option<TariffVersion>> {
-    conn.prepare_cached(&format!(
-        "{SELECT_VERSION} WHERE t.name = ?1 AND v.effective_from <= ?2
-         ORDER BY v.effective_from DESC, v.version DESC LIMIT 1"
-    ))?
-    .query_row(params![name, DbTime(at)], version_row)
-    .optional()?
-    .map(to_version)
-    .transpose()
+    conn.prepare_cached(&format!("{SELECT_VERSION} {IN_FORCE}"))?
+        .query_row(params![name, DbTime(at)], version_row)
+        .optional()?
+        .map(to_version)
+        .transpose()
+}
+
+/// The id of that version, without reading its rules (a booth has them by id already).
+fn in_force_id(conn: &Connection, name: &str, at: DateTime<Utc>) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT v.id FROM tariff_version v JOIN tariff t ON t.id = v.tariff_id {IN_FORCE}"
+        ))?
+        .query_row(params![name, DbTime(at)], |r| r.get(0))
+        .optional()?)
 }
 
 /// The tariff assigned to `target`, if any.
@@ -81,18 +93,14 @@ pub fn assigned(conn: &Connection, target: Target) -> Result<Option<String>> {
         .optional()?)
 }
 
-/// The version that prices a stay of `parker` entering at `at`: the first assignment in
-/// [`board::precedence`] whose tariff has a version in force. `None`: nothing is assigned, and
-/// the stay is priced every started minute at `ResPrice`.
-pub fn for_parker(
-    conn: &Connection,
-    parker: Parker,
-    at: DateTime<Utc>,
-) -> Result<Option<TariffVersion>> {
+/// The id of the version that prices a stay of `parker` entering at `at`: the first assignment
+/// in [`board::precedence`] whose tariff has a version in force. `None`: nothing is assigned,
+/// and the stay is priced every started minute at `ResPrice`.
+pub fn for_parker(conn: &Connection, parker: Parker, at: DateTime<Utc>) -> Result<Option<i64>> {
     for target in board::precedence(parker) {
         if let Some(name) = assigned(conn, target)? {
-            match in_force(conn, &name, at)? {
-                Some(version) => return Ok(Some(version)),
+            match in_force_id(conn, &name, at)? {
+                Some(id) => return Ok(Some(id)),
                 None => tracing::warn!(
                     tariff = name,
                     %target,

@@ -7,6 +7,12 @@ fn at(text: &str) -> DateTime<Utc> {
     board::parse_utc(text).unwrap()
 }
 
+/// The version `for_parker` chooses, read whole.
+fn chosen(conn: &rusqlite::Connection, parker: Parker, at_: &str) -> TariffVersion {
+    let id = for_parker(conn, parker, at(at_)).unwrap().unwrap();
+    version(conn, id).unwrap().unwrap()
+}
+
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("booth.db")).unwrap();
@@ -33,20 +39,16 @@ fn a_new_database_takes_the_config_board_and_a_changed_tariff_is_a_new_version()
         .unwrap();
     assert_eq!((v1.version, v1.currency.as_str()), (1, "TMT"));
     // Priced by price group 2 before account type 3; walk-ins and others by the default.
-    let staff = for_parker(
+    let staff = chosen(
         conn,
         Parker::Account {
             type_id: Some(3),
             price_group_id: Some(2),
         },
-        at("2026-12-02 00:00:00"),
-    )
-    .unwrap()
-    .unwrap();
+        "2026-12-02 00:00:00",
+    );
     assert_eq!(staff.tariff, "staff");
-    let walkin = for_parker(conn, Parker::Walkin, at("2026-12-02 00:00:00"))
-        .unwrap()
-        .unwrap();
+    let walkin = chosen(conn, Parker::Walkin, "2026-12-02 00:00:00");
     assert_eq!(walkin.tariff, "visitor");
 
     // The same board again changes nothing; a dearer first hour from the 10th is version 2.
@@ -96,9 +98,7 @@ fn a_database_without_tariffs_gets_the_standard_per_minute_tariff() {
         at("2026-12-01 00:00:00"),
     )
     .unwrap();
-    let v = for_parker(conn, Parker::Walkin, at("2026-12-01 00:00:00"))
-        .unwrap()
-        .unwrap();
+    let v = chosen(conn, Parker::Walkin, "2026-12-01 00:00:00");
     assert_eq!(v.label(), "standard v1");
     assert_eq!(v.rules, Rules::per_minute(Decimal::new(2000, 2)));
     assert_eq!(v.effective_from, DateTime::UNIX_EPOCH);
